@@ -1,0 +1,154 @@
+"""Configuration, read from environment variables.
+
+`PORTAL_ENV` picks the class (development, testing, production). Nothing secret has a default in
+production: `create_app` refuses to start without a `SECRET_KEY` there.
+"""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalise_database_url(url: str) -> str:
+    # Hosting platforms still hand out the pre-SQLAlchemy-1.4 scheme; psycopg 3 is our driver.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+class Config:
+    """Defaults shared by every environment. Values from the environment are applied on top by
+    `settings_from_environment`, read when the app is created rather than at import time."""
+
+    PORTAL_ENV = "base"
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI = f"sqlite:///{INSTANCE_DIR / 'portal.db'}"
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    PORT = 5000
+    PORTAL_BASE_URL = "http://127.0.0.1:5000"
+
+    # Email. The outbox worker sends through this relay; a request never talks SMTP itself.
+    MAIL_SERVER = "127.0.0.1"
+    MAIL_PORT = 8025
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_DEFAULT_SENDER = "MSP Portal <no-reply@msp-portal.example.org>"
+    MAIL_TIMEOUT_SECONDS = 10
+    MAIL_CAPTURE_DIR = str(INSTANCE_DIR / "mail")
+    OUTBOX_MAX_ATTEMPTS = 8
+    OUTBOX_RETRY_BASE_SECONDS = 30
+    OUTBOX_POLL_SECONDS = 2.0
+    OUTBOX_CLAIM_SECONDS = 120
+
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = "20 per minute;200 per hour"
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCKOUT = timedelta(minutes=15)
+
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
+    SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    SESSION_COOKIE_NAME = "msp_session"
+    SESSION_REFRESH_EACH_REQUEST = False
+
+    INVITATION_VALIDITY = timedelta(days=7)
+    PASSWORD_RESET_VALIDITY = timedelta(hours=1)
+
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session, which has its own limits
+    MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+
+    LANGUAGES = ("en", "fr")
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "America/Toronto"
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "portal" / "translations")
+
+    PORTAL_TRUSTED_PROXIES = 0  # reverse proxies in front of the app whose X-Forwarded-* to trust
+
+    HSTS = False
+    DEMO_ALLOWED = True
+
+
+class DevelopmentConfig(Config):
+    PORTAL_ENV = "development"
+
+
+class TestingConfig(Config):
+    PORTAL_ENV = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-only-secret-key"
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"
+    PORTAL_BASE_URL = "http://portal.test"
+    MAIL_TIMEOUT_SECONDS = 2
+    OUTBOX_RETRY_BASE_SECONDS = 0
+
+
+class ProductionConfig(Config):
+    PORTAL_ENV = "production"
+    SESSION_COOKIE_SECURE = True
+    # The __Host- prefix makes browsers refuse the cookie unless it is Secure, host-only and Path=/.
+    SESSION_COOKIE_NAME = "__Host-msp_session"
+    PREFERRED_URL_SCHEME = "https"
+    HSTS = True
+    DEMO_ALLOWED = False
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_for_env(name: str | None = None) -> type[Config]:
+    name = (name or os.environ.get("PORTAL_ENV") or "development").strip().lower()
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(
+            f"PORTAL_ENV must be one of {', '.join(CONFIGS)}; got {name!r}"
+        ) from None
+
+
+def settings_from_environment(environ: dict[str, str] | None = None) -> dict:
+    """The documented configuration variables that are set, converted to their types."""
+    environ = os.environ if environ is None else environ
+    settings: dict = {}
+    for variable in (
+        "SECRET_KEY",
+        "PORTAL_BASE_URL",
+        "MAIL_SERVER",
+        "MAIL_USERNAME",
+        "MAIL_PASSWORD",
+        "MAIL_DEFAULT_SENDER",
+        "RATELIMIT_STORAGE_URI",
+    ):
+        if environ.get(variable):
+            settings[variable] = environ[variable]
+    if environ.get("DATABASE_URL"):
+        settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(environ["DATABASE_URL"])
+    for variable in ("PORT", "MAIL_PORT", "PORTAL_TRUSTED_PROXIES"):
+        if environ.get(variable):
+            settings[variable] = int(environ[variable])
+    if environ.get("MAIL_USE_TLS"):
+        settings["MAIL_USE_TLS"] = _bool(environ["MAIL_USE_TLS"])
+    if "PORT" in settings and "PORTAL_BASE_URL" not in settings:
+        settings["PORTAL_BASE_URL"] = f"http://127.0.0.1:{settings['PORT']}"
+    return settings

@@ -1,0 +1,163 @@
+"""The MSP Portal application factory."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from pathlib import Path
+
+from flask import Flask, flash, g, redirect, request, session, url_for
+from flask_babel import gettext as _
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import INSTANCE_DIR, config_for_env, settings_from_environment
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def create_app(env: str | None = None, overrides: dict | None = None) -> Flask:
+    """Build the app for `env` (default: PORTAL_ENV), with environment variables applied and then
+    `overrides` (used by the tests)."""
+    app = Flask(
+        __name__,
+        template_folder=str(BASE_DIR / "templates"),
+        static_folder=str(BASE_DIR / "static"),
+        instance_path=str(INSTANCE_DIR),
+    )
+    config_class = config_for_env(env)
+    app.config.from_object(config_class)
+    app.config.update(settings_from_environment())
+    app.config.update(overrides or {})
+    _ensure_secret_key(app)
+    _configure_logging(app)
+    if app.config.get("PORTAL_TRUSTED_PROXIES"):
+        hops = int(app.config["PORTAL_TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_hooks(app)
+    register_cli(app)
+    return app
+
+
+def _ensure_secret_key(app: Flask) -> None:
+    if app.config.get("SECRET_KEY"):
+        return
+    if app.config["PORTAL_ENV"] != "development":
+        raise RuntimeError(
+            "SECRET_KEY is not set. Set it to a long random value, e.g. "
+            "`python -c 'import secrets; print(secrets.token_hex(32))'`."
+        )
+    # Development only: a random key kept in instance/ so sessions survive a restart.
+    key_file = Path(app.instance_path) / "secret_key"
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def _configure_logging(app: Flask) -> None:
+    if not app.debug and not app.testing:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def register_extensions(app: Flask) -> None:
+    from portal.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+    from portal.i18n import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
+    csrf.init_app(app)
+    mail.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.session_protection = None  # sessions are server-side rows we check ourselves
+    login_manager.login_view = "auth.login"
+    login_manager.user_loader(_load_user)
+    login_manager.unauthorized_handler(_unauthorized)
+    _import_models()
+
+
+def _import_models() -> None:
+    """Every model module, so that Alembic and relationships see the whole schema."""
+    from portal.audit import models as _audit  # noqa: F401
+    from portal.auth import models as _auth  # noqa: F401
+    from portal.cases import models as _cases  # noqa: F401
+    from portal.outbox import models as _outbox  # noqa: F401
+
+
+def _load_user(token: str):
+    from portal.auth.services import SessionState, resume_session
+    from portal.extensions import db
+
+    state, user = resume_session(token)
+    if db.session.dirty:
+        db.session.commit()  # last-seen refresh or a timeout ending the session
+    if state in (SessionState.IDLE, SessionState.EXPIRED):
+        g.session_timed_out = state
+    if user is None:
+        session.pop("_user_id", None)
+    return user
+
+
+def _unauthorized():
+    timed_out = g.get("session_timed_out")
+    if timed_out is not None:
+        from portal.auth.services import SessionState
+
+        if timed_out is SessionState.IDLE:
+            flash(_("You were signed out after 30 minutes without activity. Please sign in again."), "info")
+        else:
+            flash(_("Your session reached its 12-hour limit. Please sign in again."), "info")
+    else:
+        flash(_("Please sign in to continue."), "info")
+    target = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for("auth.login", next=target))
+
+
+def register_blueprints(app: Flask) -> None:
+    from portal.admin import bp as admin_bp
+    from portal.auth import bp as auth_bp
+    from portal.cases import bp as cases_bp
+    from portal.home import bp as home_bp
+    from portal.i18n import bp as i18n_bp
+
+    for blueprint in (auth_bp, home_bp, cases_bp, admin_bp, i18n_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_hooks(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    from portal.access import enforce_access
+    from portal.errors import register_error_handlers
+    from portal.security import register_security_headers
+
+    app.before_request(enforce_access)
+    register_error_handlers(app)
+    register_security_headers(app)
+
+    @app.context_processor
+    def template_globals():
+        return {
+            "current_language": str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"]),
+            "current_path": request.full_path.rstrip("?") if request else "/",
+            "languages": {"en": "English", "fr": "Français"},
+        }
+
+
+def register_cli(app: Flask) -> None:
+    from portal.cases.cli import cases_cli
+    from portal.demo import demo_command
+    from portal.devserver import dev_cli
+    from portal.auth.cli import users_cli
+    from portal.outbox.cli import outbox_cli
+
+    for command in (users_cli, cases_cli, outbox_cli, demo_command, dev_cli):
+        app.cli.add_command(command)

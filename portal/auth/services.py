@@ -1,0 +1,333 @@
+"""Accounts, sign-in, sessions and single-use links, as plain functions.
+
+Functions add to the database session and leave the commit to the caller, so that an action, its
+audit event and its email (an outbox row) are committed together or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from portal import clock
+from portal.audit.models import Outcome
+from portal.audit.services import record
+from portal.auth.models import AccountToken, LoginThrottle, Role, TokenPurpose, User, UserSession
+from portal.auth.passwords import hash_password, needs_rehash, verify_password
+from portal.extensions import db
+from portal.outbox.services import external_url, queue_email
+
+# A signed-in session is refreshed at most this often, so a page view is not a write each time.
+LAST_SEEN_GRANULARITY = timedelta(seconds=60)
+
+
+class AccountError(Exception):
+    """An account operation refused for a reason the user can be told."""
+
+
+class DuplicateEmail(AccountError):
+    pass
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def create_user(
+    *,
+    email: str,
+    name: str,
+    role: Role,
+    password: str | None = None,
+    language: str | None = None,
+) -> User:
+    if find_user_by_email(email) is not None:
+        raise DuplicateEmail(email)
+    user = User(
+        email=normalise_email(email),
+        name=name.strip(),
+        role=role,
+        language=language,
+        password_hash=hash_password(password) if password else None,
+        password_changed_at=clock.now() if password else None,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+# --- Single-use links --------------------------------------------------------------------------
+
+
+def issue_token(user: User, purpose: TokenPurpose) -> str:
+    """A new single-use link token for `user`; earlier unused ones of the same purpose stop working."""
+    now = clock.now()
+    db.session.execute(
+        update(AccountToken)
+        .where(
+            AccountToken.user_id == user.id,
+            AccountToken.purpose == purpose,
+            AccountToken.used_at.is_(None),
+            AccountToken.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )
+    validity = {
+        TokenPurpose.INVITATION: current_app.config["INVITATION_VALIDITY"],
+        TokenPurpose.PASSWORD_RESET: current_app.config["PASSWORD_RESET_VALIDITY"],
+    }[purpose]
+    raw = secrets.token_urlsafe(32)
+    db.session.add(
+        AccountToken(
+            token_hash=_digest(raw),
+            user_id=user.id,
+            purpose=purpose,
+            created_at=now,
+            expires_at=now + validity,
+        )
+    )
+    return raw
+
+
+def find_usable_token(raw: str, purpose: TokenPurpose) -> AccountToken | None:
+    token = db.session.scalar(
+        select(AccountToken).where(
+            AccountToken.token_hash == _digest(raw), AccountToken.purpose == purpose
+        )
+    )
+    if token is None or not token.is_usable(clock.now()) or not token.user.active:
+        return None
+    return token
+
+
+def send_invitation(user: User, *, case_id: int | None = None) -> None:
+    raw = issue_token(user, TokenPurpose.INVITATION)
+    days = current_app.config["INVITATION_VALIDITY"].days
+    queue_email(
+        user, "invitation", link=external_url("auth.accept_invitation", token=raw), days=days
+    )
+    record("account.invitation_sent", object_type="user", object_id=user.id, case_id=case_id)
+
+
+def set_password(user: User, password: str) -> None:
+    user.password_hash = hash_password(password)
+    user.password_changed_at = clock.now()
+
+
+def accept_invitation(token: AccountToken, password: str) -> User:
+    token.used_at = clock.now()
+    set_password(token.user, password)
+    record("account.invitation_accepted", actor=token.user, object_type="user", object_id=token.user_id)
+    return token.user
+
+
+def request_password_reset(email: str) -> None:
+    """Email a reset link if an active account has this address. The caller answers the same way
+    whatever happens here."""
+    user = find_user_by_email(email)
+    if user is None or not user.active:
+        record("account.password_reset_requested", outcome=Outcome.FAILURE, detail="no active account")
+        return
+    raw = issue_token(user, TokenPurpose.PASSWORD_RESET)
+    minutes = int(current_app.config["PASSWORD_RESET_VALIDITY"].total_seconds() // 60)
+    queue_email(
+        user, "password_reset", link=external_url("auth.reset_password", token=raw), minutes=minutes
+    )
+    record("account.password_reset_requested", actor=user, object_type="user", object_id=user.id)
+
+
+def reset_password(token: AccountToken, password: str) -> User:
+    user = token.user
+    token.used_at = clock.now()
+    set_password(user, password)
+    end_all_sessions(user, reason="password_reset")
+    _clear_throttle(user.email)
+    queue_email(user, "password_changed", link=external_url("auth.login"))
+    record("account.password_reset", actor=user, object_type="user", object_id=user.id)
+    return user
+
+
+def change_password(user: User, current_password: str, new_password: str) -> bool:
+    """Change the password if `current_password` is right; every other session of the account ends."""
+    if not verify_password(user.password_hash, current_password):
+        record("account.password_change", outcome=Outcome.FAILURE, object_type="user", object_id=user.id)
+        return False
+    set_password(user, new_password)
+    end_all_sessions(user, reason="password_changed", keep_token=user.session_token)
+    queue_email(user, "password_changed", link=external_url("auth.login"))
+    record("account.password_change", object_type="user", object_id=user.id)
+    return True
+
+
+# --- Signing in --------------------------------------------------------------------------------
+
+
+class LoginOutcome(StrEnum):
+    OK = "ok"
+    INVALID = "invalid"
+    LOCKED = "locked"
+    INACTIVE = "inactive"
+
+
+@dataclass
+class LoginResult:
+    outcome: LoginOutcome
+    user: User | None = None
+
+
+def _throttle_for(email: str) -> LoginThrottle | None:
+    return db.session.get(LoginThrottle, _digest(normalise_email(email)))
+
+
+def _clear_throttle(email: str) -> None:
+    throttle = _throttle_for(email)
+    if throttle is not None:
+        db.session.delete(throttle)
+
+
+def _record_failure(email: str, user: User | None) -> bool:
+    """Count a failed sign-in for this address; True when it has just locked the address."""
+    config = current_app.config
+    now = clock.now()
+    throttle = _throttle_for(email)
+    if throttle is None:
+        throttle = LoginThrottle(identifier_hash=_digest(normalise_email(email)), failures=0)
+        db.session.add(throttle)
+    elif now - throttle.last_failure_at > config["LOGIN_LOCKOUT"]:
+        throttle.failures = 0  # an old streak of failures is forgiven
+    throttle.failures += 1
+    throttle.last_failure_at = now
+    if throttle.failures < config["LOGIN_MAX_FAILURES"]:
+        return False
+    throttle.failures = 0
+    throttle.locked_until = now + config["LOGIN_LOCKOUT"]
+    record("auth.lockout", actor=user, outcome=Outcome.FAILURE, object_type="user",
+           object_id=user.id if user else None)
+    if user is not None:
+        queue_email(user, "account_locked", link=external_url("auth.forgot_password"))
+    return True
+
+
+def authenticate(email: str, password: str) -> LoginResult:
+    now = clock.now()
+    throttle = _throttle_for(email)
+    user = find_user_by_email(email)
+    if throttle is not None and throttle.locked_until is not None and throttle.locked_until > now:
+        # Locked: the answer is the same whether or not the password is right.
+        record("auth.login", actor=user, outcome=Outcome.FAILURE, detail="locked")
+        return LoginResult(LoginOutcome.LOCKED)
+    if not verify_password(user.password_hash if user else None, password):
+        locked = _record_failure(email, user)
+        record("auth.login", actor=user, outcome=Outcome.FAILURE,
+               detail="unknown account" if user is None else "wrong password")
+        return LoginResult(LoginOutcome.LOCKED if locked else LoginOutcome.INVALID)
+    if not user.active:
+        record("auth.login", actor=user, outcome=Outcome.FAILURE, detail="inactive account")
+        return LoginResult(LoginOutcome.INACTIVE)
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    _clear_throttle(email)
+    return LoginResult(LoginOutcome.OK, user)
+
+
+def start_session(user: User, *, ip_address: str | None, user_agent: str | None) -> str:
+    """Open a server-side session for `user`; the returned token goes into the session cookie."""
+    raw = secrets.token_urlsafe(32)
+    now = clock.now()
+    db.session.add(
+        UserSession(
+            token_hash=_digest(raw),
+            user_id=user.id,
+            created_at=now,
+            last_seen_at=now,
+            ip_address=ip_address,
+            user_agent=(user_agent or "")[:255] or None,
+        )
+    )
+    user.session_token = raw
+    record("auth.login", actor=user, object_type="user", object_id=user.id)
+    return raw
+
+
+class SessionState(StrEnum):
+    VALID = "valid"
+    UNKNOWN = "unknown"
+    ENDED = "ended"
+    IDLE = "idle"
+    EXPIRED = "expired"
+
+
+def resume_session(raw: str) -> tuple[SessionState, User | None]:
+    """The user behind a session token, if the session is still alive. Ends it when it has timed
+    out, so a copied cookie cannot bring it back."""
+    user_session = db.session.scalar(
+        select(UserSession).where(UserSession.token_hash == _digest(raw))
+    )
+    if user_session is None:
+        return SessionState.UNKNOWN, None
+    if user_session.ended_at is not None or not user_session.user.active:
+        return SessionState.ENDED, None
+    config = current_app.config
+    now = clock.now()
+    if now - user_session.created_at > config["SESSION_ABSOLUTE_TIMEOUT"]:
+        _end(user_session, "absolute_timeout", now)
+        return SessionState.EXPIRED, None
+    if now - user_session.last_seen_at > config["SESSION_IDLE_TIMEOUT"]:
+        _end(user_session, "idle_timeout", now)
+        return SessionState.IDLE, None
+    if now - user_session.last_seen_at > LAST_SEEN_GRANULARITY:
+        user_session.last_seen_at = now
+    user = user_session.user
+    user.session_token = raw
+    return SessionState.VALID, user
+
+
+def _end(user_session: UserSession, reason: str, now) -> None:
+    user_session.ended_at = now
+    user_session.end_reason = reason
+
+
+def end_session(raw: str, reason: str = "logout") -> None:
+    user_session = db.session.scalar(
+        select(UserSession).where(UserSession.token_hash == _digest(raw))
+    )
+    if user_session is not None and user_session.ended_at is None:
+        _end(user_session, reason, clock.now())
+
+
+def end_all_sessions(user: User, *, reason: str, keep_token: str | None = None) -> int:
+    """End every open session of `user` (but the one holding `keep_token`). Returns how many."""
+    conditions = [UserSession.user_id == user.id, UserSession.ended_at.is_(None)]
+    if keep_token:
+        conditions.append(UserSession.token_hash != _digest(keep_token))
+    result = db.session.execute(
+        update(UserSession).where(*conditions).values(ended_at=clock.now(), end_reason=reason)
+    )
+    return result.rowcount
+
+
+def set_active(user: User, active: bool) -> None:
+    """Deactivate (ending every session at once) or reactivate an account."""
+    user.active = active
+    if not active:
+        end_all_sessions(user, reason="deactivated")
+    record("account.deactivated" if not active else "account.reactivated",
+           object_type="user", object_id=user.id)
+
+
+def set_language(user: User, language: str) -> None:
+    user.language = language

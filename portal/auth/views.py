@@ -1,0 +1,134 @@
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from portal.access import Access, access
+from portal.audit.services import record
+from portal.auth import bp, services
+from portal.auth.forms import (
+    ChangePasswordForm,
+    ConfirmForm,
+    ForgotPasswordForm,
+    LoginForm,
+    NewPasswordForm,
+)
+from portal.auth.models import TokenPurpose
+from portal.extensions import db, limiter
+from portal.urls import safe_next
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _begin_session(user) -> None:
+    # A fresh cookie at sign-in: nothing from the anonymous session carries over.
+    session.clear()
+    services.start_session(
+        user, ip_address=request.remote_addr, user_agent=request.user_agent.string
+    )
+    session.permanent = True
+    login_user(user)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@access(Access.ANONYMOUS)
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        result = services.authenticate(form.email.data, form.password.data)
+        if result.outcome is services.LoginOutcome.OK:
+            _begin_session(result.user)
+            db.session.commit()
+            return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
+        db.session.commit()
+        messages = {
+            services.LoginOutcome.INVALID: _("The email or password is not right."),
+            services.LoginOutcome.LOCKED: _(
+                "Sign-in to this account is paused for 15 minutes after too many attempts. "
+                "Try again later, or reset your password."
+            ),
+            services.LoginOutcome.INACTIVE: _(
+                "This account is not active. Please contact the MSP team."
+            ),
+        }
+        form.form_errors.append(messages[result.outcome])
+        return render_template("auth/login.html", form=form), 200
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@access(Access.AUTHENTICATED)
+def logout():
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        services.end_session(current_user.session_token)
+        record("auth.logout", object_type="user", object_id=current_user.id)
+        db.session.commit()
+        logout_user()
+        session.clear()
+        flash(_("You are signed out."), "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@access(Access.ANONYMOUS)
+def accept_invitation(token: str):
+    invitation = services.find_usable_token(token, TokenPurpose.INVITATION)
+    if invitation is None:
+        return render_template("auth/link_invalid.html", kind="invitation"), 404
+    form = NewPasswordForm()
+    form.account_email = invitation.user.email
+    if form.validate_on_submit():
+        user = services.accept_invitation(invitation, form.password.data)
+        _begin_session(user)
+        db.session.commit()
+        flash(_("Welcome to the MSP Portal. Your password is set."), "success")
+        return redirect(url_for("home.index"))
+    return render_template("auth/accept_invitation.html", form=form, user=invitation.user)
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@access(Access.ANONYMOUS)
+@limiter.limit(_login_limit, methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        db.session.commit()
+        return render_template("auth/reset_requested.html")
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@access(Access.ANONYMOUS)
+def reset_password(token: str):
+    reset = services.find_usable_token(token, TokenPurpose.PASSWORD_RESET)
+    if reset is None:
+        return render_template("auth/link_invalid.html", kind="reset"), 404
+    form = NewPasswordForm()
+    form.account_email = reset.user.email
+    if form.validate_on_submit():
+        services.reset_password(reset, form.password.data)
+        db.session.commit()
+        flash(_("Your password is changed. Sign in with your new password."), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@access(Access.AUTHENTICATED)
+def change_password():
+    form = ChangePasswordForm()
+    form.account_email = current_user.email
+    if form.validate_on_submit():
+        changed = services.change_password(
+            current_user, form.current_password.data, form.password.data
+        )
+        db.session.commit()
+        if changed:
+            flash(_("Your password is changed. Your other sessions were signed out."), "success")
+            return redirect(url_for("home.index"))
+        form.current_password.errors.append(_("This is not your current password."))
+    return render_template("auth/change_password.html", form=form)

@@ -1,0 +1,23 @@
+from flask import redirect, render_template, url_for
+from flask_login import current_user
+
+from portal.access import Access, access
+from portal.cases.services import current_case_of
+from portal.home import bp
+from portal.home.steps import program_steps
+
+
+@bp.route("/")
+@access(Access.AUTHENTICATED)
+def index():
+    """Everyone's landing page: members see their program, staff their cases."""
+    if current_user.is_member:
+        return redirect(url_for("home.dashboard"))
+    return redirect(url_for("cases.index"))
+
+
+@bp.route("/dashboard")
+@access(Access.MEMBER)
+def dashboard():
+    case = current_case_of(current_user)
+    return render_template("home/dashboard.html", case=case, steps=program_steps(case))

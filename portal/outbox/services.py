@@ -1,0 +1,58 @@
+"""Queueing emails. A notification says only that something is waiting, with a link: templates in
+`templates/email/` must never receive message bodies, assessment or plan content."""
+
+import uuid
+from urllib.parse import urlsplit
+
+from flask import current_app, render_template
+from flask_babel import force_locale, gettext
+
+from portal.auth.models import User
+from portal.extensions import db
+from portal.outbox.models import OutboxEmail
+
+SUBJECTS = {
+    "invitation": lambda: gettext("You are invited to the MSP Portal"),
+    "password_reset": lambda: gettext("Reset your MSP Portal password"),
+    "password_changed": lambda: gettext("Your MSP Portal password was changed"),
+    "account_locked": lambda: gettext("Sign-in to your MSP Portal account was paused"),
+    "notification": lambda: gettext("You have something new in the MSP Portal"),
+}
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for emails, built on PORTAL_BASE_URL (there is no request to build on)."""
+    base = urlsplit(current_app.config["PORTAL_BASE_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http"
+    )
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def language_for(user: User) -> str:
+    languages = current_app.config["LANGUAGES"]
+    return user.language if user.language in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def queue_email(user: User, template: str, **context) -> OutboxEmail:
+    """Render `templates/email/<template>.{txt,html}` in the user's language and add it to the
+    outbox (the caller commits, together with the action the email is about)."""
+    language = language_for(user)
+    with force_locale(language):
+        subject = SUBJECTS[template]()
+        context = {"user": user, "subject": subject, **context}
+        body_text = render_template(f"email/{template}.txt", **context)
+        body_html = render_template(f"email/{template}.html", **context)
+    domain = urlsplit(current_app.config["PORTAL_BASE_URL"]).hostname or "msp-portal.local"
+    email = OutboxEmail(
+        recipient_id=user.id,
+        to_address=user.email,
+        template=template,
+        language=language,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        message_id=f"<{uuid.uuid4().hex}@{domain}>",
+    )
+    db.session.add(email)
+    return email

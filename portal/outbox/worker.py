@@ -1,0 +1,164 @@
+"""Sending the outbox.
+
+Several workers may run at once (on several machines): a row is claimed with a conditional UPDATE
+that only one of them can win, and the claim is a lease, so a worker that dies mid-send leaves the
+row to be retried after `OUTBOX_CLAIM_SECONDS` rather than stuck. SMTP failures are retried with
+exponential backoff; after `OUTBOX_MAX_ATTEMPTS` the row is marked failed with the error kept.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+import threading
+from datetime import timedelta
+
+from flask import current_app
+from flask_mail import Message
+from sqlalchemy import and_, or_, select, update
+
+from portal import clock
+from portal.extensions import db
+from portal.outbox.models import EmailStatus, OutboxEmail
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = timedelta(hours=1)
+
+
+def _due_condition(now):
+    return or_(
+        and_(OutboxEmail.status == EmailStatus.PENDING, OutboxEmail.next_attempt_at <= now),
+        and_(OutboxEmail.status == EmailStatus.SENDING, OutboxEmail.claimed_until < now),
+    )
+
+
+def claim_due_emails(limit: int = 50) -> list[OutboxEmail]:
+    """Claim up to `limit` due emails for this worker and commit the claim."""
+    now = clock.now()
+    lease = timedelta(seconds=current_app.config["OUTBOX_CLAIM_SECONDS"])
+    candidates = db.session.scalars(
+        select(OutboxEmail.id).where(_due_condition(now)).order_by(OutboxEmail.id).limit(limit)
+    ).all()
+    claimed_ids = []
+    for email_id in candidates:
+        result = db.session.execute(
+            update(OutboxEmail)
+            .where(OutboxEmail.id == email_id, _due_condition(now))
+            .values(
+                status=EmailStatus.SENDING,
+                claimed_until=now + lease,
+                attempts=OutboxEmail.attempts + 1,
+            )
+        )
+        if result.rowcount == 1:
+            claimed_ids.append(email_id)
+    db.session.commit()
+    if not claimed_ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(OutboxEmail).where(OutboxEmail.id.in_(claimed_ids)).order_by(OutboxEmail.id)
+        )
+    )
+
+
+def _as_message(email: OutboxEmail) -> Message:
+    message = Message(
+        subject=email.subject,
+        recipients=[email.to_address],
+        body=email.body_text,
+        html=email.body_html,
+        sender=current_app.config["MAIL_DEFAULT_SENDER"],
+        extra_headers={"Message-ID": email.message_id, "Auto-Submitted": "auto-generated"},
+    )
+    return message
+
+
+def _open_smtp() -> smtplib.SMTP:
+    """Flask-Mail builds the messages; the connection is ours so that it has a timeout."""
+    config = current_app.config
+    smtp = smtplib.SMTP(
+        config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT_SECONDS"]
+    )
+    if config["MAIL_USE_TLS"]:
+        smtp.starttls(context=ssl.create_default_context())
+    if config["MAIL_USERNAME"]:
+        smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+    return smtp
+
+
+def _describe(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"[:500]
+
+
+def _mark_failed_attempt(email: OutboxEmail, error: Exception) -> None:
+    config = current_app.config
+    email.last_error = _describe(error)
+    email.claimed_until = None
+    if email.attempts >= config["OUTBOX_MAX_ATTEMPTS"]:
+        email.status = EmailStatus.FAILED
+        log.warning("outbox email %s failed for good after %s attempts", email.id, email.attempts)
+        return
+    delay = timedelta(seconds=config["OUTBOX_RETRY_BASE_SECONDS"] * 2 ** (email.attempts - 1))
+    email.status = EmailStatus.PENDING
+    email.next_attempt_at = clock.now() + min(delay, MAX_BACKOFF)
+
+
+def _mark_sent(email: OutboxEmail) -> None:
+    email.status = EmailStatus.SENT
+    email.sent_at = clock.now()
+    email.claimed_until = None
+    email.last_error = None
+    email.body_text = None
+    email.body_html = None
+
+
+def send_due_emails(limit: int = 50) -> tuple[int, int]:
+    """One pass of the worker. Returns (sent, failed attempts)."""
+    emails = claim_due_emails(limit)
+    if not emails:
+        return 0, 0
+    sent = failed = 0
+    try:
+        smtp = _open_smtp()
+    except (OSError, smtplib.SMTPException) as error:
+        for email in emails:
+            _mark_failed_attempt(email, error)
+        db.session.commit()
+        log.warning("SMTP relay unreachable; %s emails will be retried", len(emails))
+        return 0, len(emails)
+    try:
+        for email in emails:
+            try:
+                smtp.send_message(_as_message(email).as_message())
+            except (OSError, smtplib.SMTPException) as error:
+                _mark_failed_attempt(email, error)
+                failed += 1
+            else:
+                _mark_sent(email)
+                sent += 1
+            # Commit after each email: a crash must not forget what has already gone out.
+            db.session.commit()
+    finally:
+        try:
+            smtp.quit()
+        except (OSError, smtplib.SMTPException):
+            smtp.close()
+    return sent, failed
+
+
+def run_worker(*, once: bool = False, stop: threading.Event | None = None) -> None:
+    """Send until `stop` is set; with `once`, make a single pass."""
+    stop = stop or threading.Event()
+    poll = current_app.config["OUTBOX_POLL_SECONDS"]
+    while True:
+        sent, failed = send_due_emails()
+        if sent or failed:
+            log.info("outbox: %s sent, %s to retry or failed", sent, failed)
+        db.session.remove()
+        if once or stop.is_set():
+            return
+        if not sent:
+            stop.wait(poll)

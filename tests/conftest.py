@@ -1,0 +1,192 @@
+"""Fixtures shared by the whole suite.
+
+Every test that uses `app` runs twice: on SQLite and on PostgreSQL (set TEST_DATABASES=sqlite to
+run one). Each test gets a fresh, fully migrated database: a copy of a migrated SQLite file, or
+the session's PostgreSQL database truncated. The PostgreSQL database is created with a unique name
+for the run and dropped at its end, so CI can share the server with a developer's session.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from portal import create_app
+from portal.extensions import db
+
+pytest_plugins = ["tests.factories"]
+
+POSTGRES_SERVER_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+BACKENDS = [
+    name.strip()
+    for name in os.environ.get("TEST_DATABASES", "sqlite,postgresql").split(",")
+    if name.strip()
+]
+
+
+def testing_config(database_url: str, **overrides) -> dict:
+    return {"SQLALCHEMY_DATABASE_URI": database_url, **overrides}
+
+
+def _migrate(database_url: str) -> None:
+    app = create_app("testing", testing_config(database_url))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+    _migrate(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A database of our own on the shared PostgreSQL server, migrated once, dropped at the end."""
+    name = f"msp_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    server = sa.create_engine(POSTGRES_SERVER_URL, isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.engine.make_url(POSTGRES_SERVER_URL).set(database=name).render_as_string(
+        hide_password=False
+    )
+    try:
+        _migrate(url)
+        yield url
+    finally:
+        with server.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
+
+
+def _truncate_all(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        tables = [
+            row[0]
+            for row in connection.execute(
+                sa.text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                    "AND tablename <> 'alembic_version'"
+                )
+            )
+        ]
+        if tables:
+            quoted = ", ".join(f'"{t}"' for t in tables)
+            connection.execute(sa.text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        path = tmp_path / "portal.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("postgres_url")
+    _truncate_all(url)
+    return url
+
+
+@pytest.fixture
+def app_overrides() -> dict:
+    """Override in a test module (or parametrize) to change configuration for its tests."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url, tmp_path, app_overrides):
+    app = create_app(
+        "testing",
+        testing_config(database_url, MAIL_CAPTURE_DIR=str(tmp_path / "mail"), **app_overrides),
+    )
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def mail_server(app, tmp_path):
+    """A real SMTP server (aiosmtpd) the outbox worker sends to; `mail_server.messages()` reads
+    what it received."""
+    from portal.outbox.mailcatcher import read_mailbox, start_mailcatcher
+
+    port = free_port()
+    directory = tmp_path / "received-mail"
+    controller = start_mailcatcher(directory, port=port)
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+
+    class MailServer:
+        def __init__(self):
+            self.controller = controller
+            self.port = port
+            self.directory = directory
+
+        def messages(self):
+            return read_mailbox(directory)
+
+        def stop(self):
+            self.controller.stop()
+
+        def start(self):
+            self.controller = start_mailcatcher(directory, port=port)
+
+    server = MailServer()
+    yield server
+    try:
+        server.controller.stop()
+    except (AssertionError, RuntimeError):
+        pass
+
+
+@contextmanager
+def count_queries():
+    """Count the SQL statements run inside the block: `with count_queries() as queries: ...`,
+    then `queries.count`. Feature tests use it to show a page's cost does not grow with data."""
+
+    class Counter:
+        count = 0
+        statements: list[str] = []
+
+    counter = Counter()
+    counter.statements = []
+
+    def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
+        counter.count += 1
+        counter.statements.append(statement)
+
+    engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", before_cursor_execute)
+    try:
+        yield counter
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", before_cursor_execute)
+
+
+@pytest.fixture
+def query_counter():
+    return count_queries

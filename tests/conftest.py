@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from portal import create_app
@@ -106,12 +107,25 @@ def app_overrides() -> dict:
     return {}
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in its own app context, as in production: a fresh
+    `g` and database session per request, not the test's own. Afterwards the test's session is
+    expired so that it reads what the request committed."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()
+        return response
+
+
 @pytest.fixture
 def app(database_url, tmp_path, app_overrides):
     app = create_app(
         "testing",
         testing_config(database_url, MAIL_CAPTURE_DIR=str(tmp_path / "mail"), **app_overrides),
     )
+    app.test_client_class = IsolatedClient
     with app.app_context():
         yield app
         db.session.remove()

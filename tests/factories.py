@@ -21,7 +21,7 @@ def make_user(app):
              active=True) -> User:
         n = next(_sequence)
         user = create_user(
-            email=email or f"{role.value}{n}@example.test",
+            email=email or f"{role.value}{n}@example.org",
             name=name or f"{role.value.title()} {n}",
             role=role,
             password=password,

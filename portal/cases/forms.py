@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Regexp
 
 from portal.cases.models import PROVINCES
@@ -24,11 +25,12 @@ class ReferralForm(FlaskForm):
     )
     province = SelectField(
         _l("Province or territory"),
-        choices=[("", "—")] + [(code, code) for code in PROVINCES],
+        choices=[SelectChoice("", "—")] + [SelectChoice(code) for code in PROVINCES],
         validators=[DataRequired()],
     )
     language = SelectField(
-        _l("Member's language"), choices=[("en", "English"), ("fr", "Français")], default="en"
+        _l("Member's language"), choices=[SelectChoice("en", "English"), SelectChoice("fr", "Français")],
+        default="en",
     )
     reason = TextAreaField(
         _l("Reason for referral"), validators=[DataRequired(), Length(max=5000)]

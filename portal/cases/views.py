@@ -1,6 +1,7 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from portal.access import Access, access
 from portal.auth.forms import ConfirmForm
@@ -23,7 +24,7 @@ def index():
 def refer():
     form = ReferralForm()
     advisors = services.staff_choices()
-    form.lead_advisor_id.choices = [(a.id, a.name) for a in advisors]
+    form.lead_advisor_id.choices = [SelectChoice(a.id, a.name) for a in advisors]
     if request.method == "GET":
         form.lead_advisor_id.data = current_user.id
     if form.validate_on_submit():

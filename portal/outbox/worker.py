@@ -15,7 +15,7 @@ import threading
 from datetime import timedelta
 
 from flask import current_app
-from flask_mail import Message
+from flask_mail import Message, sanitize_address, sanitize_addresses
 from sqlalchemy import and_, or_, select, update
 
 from portal import clock
@@ -71,8 +71,10 @@ def _as_message(email: OutboxEmail) -> Message:
         body=email.body_text,
         html=email.body_html,
         sender=current_app.config["MAIL_DEFAULT_SENDER"],
-        extra_headers={"Message-ID": email.message_id, "Auto-Submitted": "auto-generated"},
+        extra_headers={"Auto-Submitted": "auto-generated"},
     )
+    # Flask-Mail writes its own random Message-ID; an extra header would add a second one.
+    message.msgId = email.message_id
     return message
 
 
@@ -132,7 +134,12 @@ def send_due_emails(limit: int = 50) -> tuple[int, int]:
     try:
         for email in emails:
             try:
-                smtp.send_message(_as_message(email).as_message())
+                message = _as_message(email)
+                smtp.sendmail(
+                    sanitize_address(message.sender),
+                    list(sanitize_addresses(message.send_to)),
+                    message.as_bytes(),
+                )
             except (OSError, smtplib.SMTPException) as error:
                 _mark_failed_attempt(email, error)
                 failed += 1

@@ -112,7 +112,10 @@ def _unauthorized():
         from portal.auth.services import SessionState
 
         if timed_out is SessionState.IDLE:
-            flash(_("You were signed out after 30 minutes without activity. Please sign in again."), "info")
+            flash(
+                _("You were signed out after 30 minutes without activity. Please sign in again."),
+                "info",
+            )
         else:
             flash(_("Your session reached its 12-hour limit. Please sign in again."), "info")
     else:
@@ -153,10 +156,10 @@ def register_hooks(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from portal.auth.cli import users_cli
     from portal.cases.cli import cases_cli
     from portal.demo import demo_command
     from portal.devserver import dev_cli
-    from portal.auth.cli import users_cli
     from portal.outbox.cli import outbox_cli
 
     for command in (users_cli, cases_cli, outbox_cli, demo_command, dev_cli):

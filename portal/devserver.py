@@ -40,7 +40,9 @@ def serve() -> None:
         processes.append(
             ("smtp", subprocess.Popen(_flask("outbox", "smtpd", "--port", str(mail_port)), env=env))
         )
-        click.echo(f"Emails the portal sends are kept in {config['MAIL_CAPTURE_DIR']}/ (.eml files)")
+        click.echo(
+            f"Emails the portal sends are kept in {config['MAIL_CAPTURE_DIR']}/ (.eml files)"
+        )
     else:
         click.echo(f"Emails go to {os.environ['MAIL_SERVER']}:{config['MAIL_PORT']}")
     processes.append(("worker", subprocess.Popen(_flask("outbox", "work"), env=env)))
@@ -66,7 +68,9 @@ def serve() -> None:
     while not stopping:
         for name, process in processes:
             if process.poll() is not None:
-                click.echo(f"{name} stopped (exit {process.returncode}); stopping the rest", err=True)
+                click.echo(
+                    f"{name} stopped (exit {process.returncode}); stopping the rest", err=True
+                )
                 exit_code = process.returncode or 1
                 stopping = True
         time.sleep(0.5)

@@ -15,31 +15,35 @@ from portal.extensions import db, login_manager
 log = logging.getLogger(__name__)
 
 PAGES = {
-    400: (_l("Something in this request was not right"), _l(
-        "The page could not understand what was sent. Go back, reload the page and try again."
-    )),
-    403: (_l("You do not have access to this page"), _l(
-        "If you think you should, please contact the MSP team."
-    )),
-    404: (_l("Page not found"), _l(
-        "This page does not exist or is not available to you."
-    )),
-    405: (_l("This action is not possible here"), _l(
-        "Go back to the previous page and use its buttons and forms."
-    )),
-    413: (_l("The file is too large"), _l(
-        "What you sent is larger than the portal accepts. Choose a smaller file and try again."
-    )),
-    429: (_l("Too many attempts"), _l(
-        "Please wait a few minutes before you try again."
-    )),
-    500: (_l("Something went wrong on our side"), _l(
-        "Nothing you did caused this. Please try again in a few minutes."
-    )),
-    503: (_l("The portal is temporarily unavailable"), _l(
-        "We are working to restore it. Please try again in a few minutes. "
-        "Nothing you saved before this page appeared has been lost."
-    )),
+    400: (
+        _l("Something in this request was not right"),
+        _l("The page could not understand what was sent. Go back, reload the page and try again."),
+    ),
+    403: (
+        _l("You do not have access to this page"),
+        _l("If you think you should, please contact the MSP team."),
+    ),
+    404: (_l("Page not found"), _l("This page does not exist or is not available to you.")),
+    405: (
+        _l("This action is not possible here"),
+        _l("Go back to the previous page and use its buttons and forms."),
+    ),
+    413: (
+        _l("The file is too large"),
+        _l("What you sent is larger than the portal accepts. Choose a smaller file and try again."),
+    ),
+    429: (_l("Too many attempts"), _l("Please wait a few minutes before you try again.")),
+    500: (
+        _l("Something went wrong on our side"),
+        _l("Nothing you did caused this. Please try again in a few minutes."),
+    ),
+    503: (
+        _l("The portal is temporarily unavailable"),
+        _l(
+            "We are working to restore it. Please try again in a few minutes. "
+            "Nothing you saved before this page appeared has been lost."
+        ),
+    ),
 }
 
 
@@ -68,10 +72,13 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
-        return render_error(400, _l(
-            "This form has expired or was sent from somewhere else. "
-            "Reload the page, then send it again."
-        ))
+        return render_error(
+            400,
+            _l(
+                "This form has expired or was sent from somewhere else. "
+                "Reload the page, then send it again."
+            ),
+        )
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(PoolTimeoutError)

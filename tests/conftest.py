@@ -60,8 +60,10 @@ def postgres_url():
     server = sa.create_engine(POSTGRES_SERVER_URL, isolation_level="AUTOCOMMIT")
     with server.connect() as connection:
         connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.engine.make_url(POSTGRES_SERVER_URL).set(database=name).render_as_string(
-        hide_password=False
+    url = (
+        sa.engine.make_url(POSTGRES_SERVER_URL)
+        .set(database=name)
+        .render_as_string(hide_password=False)
     )
     try:
         _migrate(url)

@@ -17,8 +17,15 @@ _sequence = itertools.count(1)
 
 @pytest.fixture
 def make_user(app):
-    def make(role: Role = Role.MEMBER, *, email=None, name=None, password=PASSWORD, language="en",
-             active=True) -> User:
+    def make(
+        role: Role = Role.MEMBER,
+        *,
+        email=None,
+        name=None,
+        password=PASSWORD,
+        language="en",
+        active=True,
+    ) -> User:
         n = next(_sequence)
         user = create_user(
             email=email or f"{role.value}{n}@example.org",
@@ -52,8 +59,9 @@ def make_admin(make_user):
 
 @pytest.fixture
 def make_case(make_user, make_staff):
-    def make(*, member: User | None = None, lead: User | None = None,
-             stage: Stage = Stage.REFERRED) -> Case:
+    def make(
+        *, member: User | None = None, lead: User | None = None, stage: Stage = Stage.REFERRED
+    ) -> Case:
         member = member or make_user(Role.MEMBER)
         lead = lead or make_staff()
         db.session.add(
@@ -64,7 +72,9 @@ def make_case(make_user, make_staff):
                 province="ON",
             )
         )
-        case = Case(member_id=member.id, lead_advisor_id=lead.id, referral_reason="Test", stage=stage)
+        case = Case(
+            member_id=member.id, lead_advisor_id=lead.id, referral_reason="Test", stage=stage
+        )
         db.session.add(case)
         db.session.commit()
         return case

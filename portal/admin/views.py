@@ -4,10 +4,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.access import Access, access
+from portal.admin import bp
 from portal.auth.forms import ConfirmForm
 from portal.auth.models import User
 from portal.auth.services import set_active
-from portal.admin import bp
 from portal.extensions import db
 from portal.pagination import paginate
 
@@ -35,5 +35,8 @@ def set_user_active(user_id: int):
             if active:
                 flash(_("%(name)s can sign in again.", name=user.name), "success")
             else:
-                flash(_("%(name)s is deactivated and signed out everywhere.", name=user.name), "success")
+                flash(
+                    _("%(name)s is deactivated and signed out everywhere.", name=user.name),
+                    "success",
+                )
     return redirect(url_for("admin.users", page=request.args.get("page")))

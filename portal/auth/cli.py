@@ -36,7 +36,9 @@ def create(email: str, name: str, role: str, language: str, password: bool) -> N
         if problem:
             raise click.ClickException(str(problem))
     try:
-        user = create_user(email=email, name=name, role=Role(role), password=secret, language=language)
+        user = create_user(
+            email=email, name=name, role=Role(role), password=secret, language=language
+        )
     except DuplicateEmail:
         raise click.ClickException(f"an account already uses {email}") from None
     if secret is None:

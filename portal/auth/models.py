@@ -79,7 +79,7 @@ class User(db.Model):
 
 
 class UserSession(db.Model):
-    """A signed-in browser. Ending the row ends the session, whatever cookie a client still holds."""
+    """A signed-in browser. Ending the row ends the session, whatever cookie a client holds."""
 
     __tablename__ = "user_sessions"
     __table_args__ = (Index("ix_user_sessions_user_id_ended_at", "user_id", "ended_at"),)

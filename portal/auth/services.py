@@ -74,7 +74,8 @@ def create_user(
 
 
 def issue_token(user: User, purpose: TokenPurpose) -> str:
-    """A new single-use link token for `user`; earlier unused ones of the same purpose stop working."""
+    """A new single-use link token for `user`; earlier unused ones for the same purpose stop
+    working."""
     now = clock.now()
     db.session.execute(
         update(AccountToken)
@@ -131,7 +132,9 @@ def set_password(user: User, password: str) -> None:
 def accept_invitation(token: AccountToken, password: str) -> User:
     token.used_at = clock.now()
     set_password(token.user, password)
-    record("account.invitation_accepted", actor=token.user, object_type="user", object_id=token.user_id)
+    record(
+        "account.invitation_accepted", actor=token.user, object_type="user", object_id=token.user_id
+    )
     return token.user
 
 
@@ -140,7 +143,9 @@ def request_password_reset(email: str) -> None:
     whatever happens here."""
     user = find_user_by_email(email)
     if user is None or not user.active:
-        record("account.password_reset_requested", outcome=Outcome.FAILURE, detail="no active account")
+        record(
+            "account.password_reset_requested", outcome=Outcome.FAILURE, detail="no active account"
+        )
         return
     raw = issue_token(user, TokenPurpose.PASSWORD_RESET)
     minutes = int(current_app.config["PASSWORD_RESET_VALIDITY"].total_seconds() // 60)
@@ -162,9 +167,14 @@ def reset_password(token: AccountToken, password: str) -> User:
 
 
 def change_password(user: User, current_password: str, new_password: str) -> bool:
-    """Change the password if `current_password` is right; every other session of the account ends."""
+    """Change the password if `current_password` is right; the account's other sessions end."""
     if not verify_password(user.password_hash, current_password):
-        record("account.password_change", outcome=Outcome.FAILURE, object_type="user", object_id=user.id)
+        record(
+            "account.password_change",
+            outcome=Outcome.FAILURE,
+            object_type="user",
+            object_id=user.id,
+        )
         return False
     set_password(user, new_password)
     end_all_sessions(user, reason="password_changed", keep_token=user.session_token)
@@ -215,8 +225,13 @@ def _record_failure(email: str, user: User | None) -> bool:
         return False
     throttle.failures = 0
     throttle.locked_until = now + config["LOGIN_LOCKOUT"]
-    record("auth.lockout", actor=user, outcome=Outcome.FAILURE, object_type="user",
-           object_id=user.id if user else None)
+    record(
+        "auth.lockout",
+        actor=user,
+        outcome=Outcome.FAILURE,
+        object_type="user",
+        object_id=user.id if user else None,
+    )
     if user is not None:
         queue_email(user, "account_locked", link=external_url("auth.forgot_password"))
     return True
@@ -232,8 +247,12 @@ def authenticate(email: str, password: str) -> LoginResult:
         return LoginResult(LoginOutcome.LOCKED)
     if not verify_password(user.password_hash if user else None, password):
         locked = _record_failure(email, user)
-        record("auth.login", actor=user, outcome=Outcome.FAILURE,
-               detail="unknown account" if user is None else "wrong password")
+        record(
+            "auth.login",
+            actor=user,
+            outcome=Outcome.FAILURE,
+            detail="unknown account" if user is None else "wrong password",
+        )
         return LoginResult(LoginOutcome.LOCKED if locked else LoginOutcome.INVALID)
     if not user.active:
         record("auth.login", actor=user, outcome=Outcome.FAILURE, detail="inactive account")
@@ -325,8 +344,11 @@ def set_active(user: User, active: bool) -> None:
     user.active = active
     if not active:
         end_all_sessions(user, reason="deactivated")
-    record("account.deactivated" if not active else "account.reactivated",
-           object_type="user", object_id=user.id)
+    record(
+        "account.deactivated" if not active else "account.reactivated",
+        object_type="user",
+        object_id=user.id,
+    )
 
 
 def set_language(user: User, language: str) -> None:

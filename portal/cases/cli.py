@@ -26,8 +26,13 @@ def refer(name, email, member_number, specialty, province, reason, lead_email, l
     if lead is None or not lead.is_staff or not lead.active:
         raise click.ClickException(f"{lead_email} is not an active staff account")
     referral = Referral(
-        name=name, email=email, member_number=member_number, specialty=specialty,
-        province=province, reason=reason, language=language,
+        name=name,
+        email=email,
+        member_number=member_number,
+        specialty=specialty,
+        province=province,
+        reason=reason,
+        language=language,
     )
     try:
         case = refer_member(referral, referred_by=None, lead_advisor=lead)

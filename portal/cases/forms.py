@@ -29,10 +29,9 @@ class ReferralForm(FlaskForm):
         validators=[DataRequired()],
     )
     language = SelectField(
-        _l("Member's language"), choices=[SelectChoice("en", "English"), SelectChoice("fr", "Français")],
+        _l("Member's language"),
+        choices=[SelectChoice("en", "English"), SelectChoice("fr", "Français")],
         default="en",
     )
-    reason = TextAreaField(
-        _l("Reason for referral"), validators=[DataRequired(), Length(max=5000)]
-    )
+    reason = TextAreaField(_l("Reason for referral"), validators=[DataRequired(), Length(max=5000)])
     lead_advisor_id = SelectField(_l("Lead advisor"), coerce=int, validators=[DataRequired()])

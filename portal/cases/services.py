@@ -12,7 +12,13 @@ from portal import clock
 from portal.audit.models import Outcome
 from portal.audit.services import record, record_denied
 from portal.auth.models import Role, User
-from portal.auth.services import AccountError, DuplicateEmail, create_user, find_user_by_email, send_invitation
+from portal.auth.services import (
+    AccountError,
+    DuplicateEmail,
+    create_user,
+    find_user_by_email,
+    send_invitation,
+)
 from portal.cases.models import Case, CaseTeamMember, MemberProfile, Stage, StageChange
 from portal.extensions import db
 
@@ -72,8 +78,12 @@ def refer_member(referral: Referral, *, referred_by: User | None, lead_advisor: 
     )
     db.session.add(case)
     db.session.flush()
-    db.session.add(StageChange(case_id=case.id, to_stage=Stage.REFERRED, changed_by_id=case.referred_by_id))
-    record("case.referred", actor=referred_by, object_type="case", object_id=case.id, case_id=case.id)
+    db.session.add(
+        StageChange(case_id=case.id, to_stage=Stage.REFERRED, changed_by_id=case.referred_by_id)
+    )
+    record(
+        "case.referred", actor=referred_by, object_type="case", object_id=case.id, case_id=case.id
+    )
     send_invitation(member, case_id=case.id)
     return case
 
@@ -82,12 +92,23 @@ def change_stage(case: Case, stage: Stage, *, by: User | None) -> None:
     if case.stage is stage:
         return
     db.session.add(
-        StageChange(case_id=case.id, from_stage=case.stage, to_stage=stage, changed_by_id=by.id if by else None)
+        StageChange(
+            case_id=case.id,
+            from_stage=case.stage,
+            to_stage=stage,
+            changed_by_id=by.id if by else None,
+        )
     )
     case.stage = stage
     touch(case)
-    record("case.stage_changed", actor=by, object_type="case", object_id=case.id, case_id=case.id,
-           detail=stage.value)
+    record(
+        "case.stage_changed",
+        actor=by,
+        object_type="case",
+        object_id=case.id,
+        case_id=case.id,
+        detail=stage.value,
+    )
 
 
 def touch(case: Case) -> None:
@@ -99,7 +120,9 @@ def _visible_to(user: User) -> list:
     if user.is_admin:
         return []
     if user.is_staff:
-        on_team = exists().where(CaseTeamMember.case_id == Case.id, CaseTeamMember.staff_id == user.id)
+        on_team = exists().where(
+            CaseTeamMember.case_id == Case.id, CaseTeamMember.staff_id == user.id
+        )
         return [or_(Case.lead_advisor_id == user.id, on_team)]
     return [Case.member_id == user.id]
 
@@ -145,8 +168,13 @@ def profile_of(member: User) -> MemberProfile | None:
 def resend_invitation(case: Case, *, by: User) -> bool:
     """A fresh invitation link (the old one stops working), while the member has no password."""
     if case.member.has_password or not case.member.active:
-        record("account.invitation_sent", actor=by, outcome=Outcome.FAILURE, case_id=case.id,
-               detail="member already has a password")
+        record(
+            "account.invitation_sent",
+            actor=by,
+            outcome=Outcome.FAILURE,
+            case_id=case.id,
+            detail="member already has a password",
+        )
         return False
     send_invitation(case.member, case_id=case.id)
     touch(case)

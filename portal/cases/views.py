@@ -48,7 +48,13 @@ def refer():
             form.member_number.errors.append(_("A member with this number is already referred."))
         else:
             db.session.commit()
-            flash(_("Referral recorded. An invitation was sent to %(email)s.", email=case.member.email), "success")
+            flash(
+                _(
+                    "Referral recorded. An invitation was sent to %(email)s.",
+                    email=case.member.email,
+                ),
+                "success",
+            )
             return redirect(url_for("cases.show", case_id=case.id))
     return render_template("cases/refer.html", form=form)
 

@@ -11,13 +11,15 @@ bp = Blueprint("i18n", __name__)
 
 
 def select_locale() -> str:
-    """The signed-in user's preference, else the one chosen with the switcher, else the browser's."""
+    """The signed-in user's preference, else the switcher's choice, else the browser's."""
     languages = current_app.config["LANGUAGES"]
     if current_user and current_user.is_authenticated and current_user.language in languages:
         return current_user.language
     if session.get("language") in languages:
         return session["language"]
-    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    return (
+        request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
 
 
 @bp.route("/language", methods=["POST"])

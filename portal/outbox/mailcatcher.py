@@ -32,7 +32,9 @@ class EmlDirectoryHandler:
         return "250 Message accepted for delivery"
 
 
-def start_mailcatcher(directory: str | Path, host: str = "127.0.0.1", port: int = 8025) -> Controller:
+def start_mailcatcher(
+    directory: str | Path, host: str = "127.0.0.1", port: int = 8025
+) -> Controller:
     controller = Controller(EmlDirectoryHandler(directory), hostname=host, port=port)
     controller.start()
     return controller

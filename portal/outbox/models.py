@@ -22,7 +22,9 @@ class EmailStatus(StrEnum):
 
 class OutboxEmail(db.Model):
     __tablename__ = "outbox_emails"
-    __table_args__ = (Index("ix_outbox_emails_status_next_attempt_at", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_emails_status_next_attempt_at", "status", "next_attempt_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)

@@ -31,7 +31,9 @@ def external_url(endpoint: str, **values) -> str:
 
 def language_for(user: User) -> str:
     languages = current_app.config["LANGUAGES"]
-    return user.language if user.language in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+    return (
+        user.language if user.language in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
 
 
 def queue_email(user: User, template: str, **context) -> OutboxEmail:

@@ -10,19 +10,23 @@ def test_demo_loads_once_with_the_documented_accounts(app, client):
     assert "already loaded" in runner.invoke(args=["demo"]).output
     emails = set(db.session.scalars(db.select(User.email)))
     assert emails == {
-        "admin@example.org", "advisor@example.org", "advisor2@example.org",
-        "member@example.org", "member2@example.org", "member3@example.org",
+        "admin@example.org",
+        "advisor@example.org",
+        "advisor2@example.org",
+        "member@example.org",
+        "member2@example.org",
+        "member3@example.org",
     }
-    stages = {
-        c.member.email: c.stage for c in db.session.scalars(db.select(Case))
-    }
+    stages = {c.member.email: c.stage for c in db.session.scalars(db.select(Case))}
     assert stages == {
         "member@example.org": Stage.PLANNING,
         "member2@example.org": Stage.ONGOING_SUPPORT,
         "member3@example.org": Stage.REFERRED,
     }
     for email in emails - {"member3@example.org"}:
-        response = app.test_client().post("/login", data={"email": email, "password": "msp-demo-2026"})
+        response = app.test_client().post(
+            "/login", data={"email": email, "password": "msp-demo-2026"}
+        )
         assert response.status_code == 302, email
     member3 = db.session.scalars(db.select(User).where(User.email == "member3@example.org")).one()
     assert member3.password_hash is None

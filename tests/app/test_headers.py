@@ -36,4 +36,6 @@ def test_pages_use_no_inline_script_or_style_and_no_third_party_hosts(client):
     html = client.get("/login").text
     assert "<script" not in html
     assert "style=" not in html and "<style" not in html
-    assert "//" not in html.replace("http://www.w3.org", "").split("<body", 1)[0].replace("<!doctype html>", "")
+    assert "//" not in html.replace("http://www.w3.org", "").split("<body", 1)[0].replace(
+        "<!doctype html>", ""
+    )

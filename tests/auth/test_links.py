@@ -33,8 +33,16 @@ def test_invitation_sets_a_password_and_signs_in_once(client):
     assert client.get("/dashboard").status_code == 200
     client.post("/logout")
     assert client.get(link).status_code == 404
-    assert client.post(link, data={"password": "another passphrase!", "confirm": "another passphrase!"}).status_code == 404
-    assert client.post("/login", data={"email": user.email, "password": NEW_PASSWORD}).status_code == 302
+    assert (
+        client.post(
+            link, data={"password": "another passphrase!", "confirm": "another passphrase!"}
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post("/login", data={"email": user.email, "password": NEW_PASSWORD}).status_code
+        == 302
+    )
 
 
 def test_invitation_expires_after_seven_days(client, monkeypatch):
@@ -84,7 +92,9 @@ def test_reset_gives_the_same_answer_whether_or_not_the_address_exists(client, m
     assert [e.to_address for e in emails] == [member.email]
 
 
-def test_reset_link_works_once_within_an_hour_and_ends_other_sessions(app, client, make_member, login):
+def test_reset_link_works_once_within_an_hour_and_ends_other_sessions(
+    app, client, make_member, login
+):
     member = make_member()
     other_device = app.test_client()
     login(member, test_client=other_device)
@@ -94,8 +104,13 @@ def test_reset_link_works_once_within_an_hour_and_ends_other_sessions(app, clien
     assert response.location == "/login"
     assert client.get(link).status_code == 404
     assert other_device.get("/dashboard").status_code == 302
-    assert client.post("/login", data={"email": member.email, "password": PASSWORD}).status_code == 200
-    assert client.post("/login", data={"email": member.email, "password": NEW_PASSWORD}).status_code == 302
+    assert (
+        client.post("/login", data={"email": member.email, "password": PASSWORD}).status_code == 200
+    )
+    assert (
+        client.post("/login", data={"email": member.email, "password": NEW_PASSWORD}).status_code
+        == 302
+    )
     templates = db.session.scalars(db.select(OutboxEmail.template).order_by(OutboxEmail.id)).all()
     assert templates == ["password_reset", "password_changed"]
 
@@ -109,14 +124,20 @@ def test_reset_link_expires_after_an_hour(client, make_member, monkeypatch):
     assert client.get(link).status_code == 404
 
 
-def test_change_password_needs_the_current_one_and_signs_out_other_sessions(app, client, make_member, login):
+def test_change_password_needs_the_current_one_and_signs_out_other_sessions(
+    app, client, make_member, login
+):
     member = make_member()
     other_device = app.test_client()
     login(member, test_client=other_device)
     login(member)
     wrong = client.post(
         "/account/password",
-        data={"current_password": "not my password", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+        data={
+            "current_password": "not my password",
+            "password": NEW_PASSWORD,
+            "confirm": NEW_PASSWORD,
+        },
     )
     assert "This is not your current password." in wrong.text
     assert other_device.get("/dashboard").status_code == 200
@@ -127,5 +148,7 @@ def test_change_password_needs_the_current_one_and_signs_out_other_sessions(app,
     assert right.status_code == 302
     assert client.get("/dashboard").status_code == 200
     assert other_device.get("/dashboard").status_code == 302
-    ended = db.session.scalars(db.select(UserSession.end_reason).where(UserSession.ended_at.isnot(None))).all()
+    ended = db.session.scalars(
+        db.select(UserSession.end_reason).where(UserSession.ended_at.isnot(None))
+    ).all()
     assert ended == ["password_changed"]

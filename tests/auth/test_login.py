@@ -25,12 +25,16 @@ def test_wrong_password_is_refused_and_audited(client, make_member):
     response = client.post("/login", data={"email": member.email, "password": "wrong password!"})
     assert response.status_code == 200
     assert "The email or password is not right." in response.text
-    events = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "auth.login")).all()
+    events = db.session.scalars(
+        db.select(AuditEvent).where(AuditEvent.action == "auth.login")
+    ).all()
     assert [e.outcome.value for e in events] == ["failure"]
     assert db.session.scalar(db.select(db.func.count()).select_from(UserSession)) == 0
 
 
-def test_logout_is_post_only_and_ends_the_session_for_a_copied_cookie(app, client, make_member, login):
+def test_logout_is_post_only_and_ends_the_session_for_a_copied_cookie(
+    app, client, make_member, login
+):
     member = make_member()
     login(member)
     assert client.get("/dashboard").status_code == 200

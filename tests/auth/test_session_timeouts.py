@@ -54,7 +54,9 @@ def test_session_ends_after_12_hours_however_active(client, make_member, login, 
     assert db.session.scalars(db.select(UserSession)).one().end_reason == "absolute_timeout"
 
 
-def test_activity_does_not_write_on_every_request(client, make_member, login, frozen_clock, query_counter):
+def test_activity_does_not_write_on_every_request(
+    client, make_member, login, frozen_clock, query_counter
+):
     login(make_member())
     client.get("/dashboard")
     with query_counter() as queries:

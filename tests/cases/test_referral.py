@@ -44,7 +44,9 @@ def test_referral_creates_member_case_and_invitation(client, make_staff, login):
     assert "M-123456" in page and "Invitation pending" in page
 
 
-def test_duplicate_email_or_member_number_is_refused_and_nothing_is_saved(client, make_staff, make_member, login):
+def test_duplicate_email_or_member_number_is_refused_and_nothing_is_saved(
+    client, make_staff, make_member, login
+):
     staff = make_staff()
     existing = make_member()
     login(staff)
@@ -87,7 +89,9 @@ def test_resend_invitation_replaces_the_link(client, make_staff, login):
     assert client.get(links[1]).status_code == 200
 
 
-def test_case_list_shows_only_my_cases_and_its_query_count_is_flat(client, make_staff, make_case, login, query_counter):
+def test_case_list_shows_only_my_cases_and_its_query_count_is_flat(
+    client, make_staff, make_case, login, query_counter
+):
     staff, other = make_staff(), make_staff()
     mine = make_case(lead=staff)
     make_case(lead=other)
@@ -95,7 +99,7 @@ def test_case_list_shows_only_my_cases_and_its_query_count_is_flat(client, make_
     with query_counter() as few:
         page = client.get("/cases/")
     assert page.text.count("/cases/") >= 1 and mine.member.name in page.text
-    assert page.text.count('<tr>') == 2  # header + my one case
+    assert page.text.count("<tr>") == 2  # header + my one case
     for _ in range(10):
         make_case(lead=staff)
     with query_counter() as many:
@@ -107,15 +111,30 @@ def test_cli_refers_and_refuses_duplicates(app, make_staff):
     staff = make_staff()
     runner = app.test_cli_runner()
     args = [
-        "cases", "refer", "--name", "Dr. Cli", "--email", "cli@example.org",
-        "--member-number", "C-1", "--specialty", "Surgery", "--province", "AB",
-        "--reason", "Test", "--lead", staff.email,
+        "cases",
+        "refer",
+        "--name",
+        "Dr. Cli",
+        "--email",
+        "cli@example.org",
+        "--member-number",
+        "C-1",
+        "--specialty",
+        "Surgery",
+        "--province",
+        "AB",
+        "--reason",
+        "Test",
+        "--lead",
+        staff.email,
     ]
     result = runner.invoke(args=args)
     assert result.exit_code == 0, result.output
     again = runner.invoke(args=args)
     assert again.exit_code != 0 and "already uses" in again.output
-    other_number = runner.invoke(args=[a if a != "cli@example.org" else "cli2@example.org" for a in args])
+    other_number = runner.invoke(
+        args=[a if a != "cli@example.org" else "cli2@example.org" for a in args]
+    )
     assert other_number.exit_code != 0 and "already referred" in other_number.output
     assert db.session.scalar(db.select(db.func.count()).select_from(Case)) == 1
 
@@ -123,7 +142,16 @@ def test_cli_refers_and_refuses_duplicates(app, make_staff):
 def test_cli_creates_users_with_an_invitation(app):
     runner = app.test_cli_runner()
     result = runner.invoke(
-        args=["users", "create", "--email", "Staff@Example.org", "--name", "New Staff", "--role", "staff"]
+        args=[
+            "users",
+            "create",
+            "--email",
+            "Staff@Example.org",
+            "--name",
+            "New Staff",
+            "--role",
+            "staff",
+        ]
     )
     assert result.exit_code == 0, result.output
     user = db.session.scalars(db.select(User)).one()

@@ -77,7 +77,12 @@ def people(make_member, make_staff, make_admin, make_case):
 
 
 def _url(rule, case_id: int, user_id: int) -> str:
-    values = {"case_id": case_id, "user_id": user_id, "token": "not-a-real-token", "filename": "css/portal.css"}
+    values = {
+        "case_id": case_id,
+        "user_id": user_id,
+        "token": "not-a-real-token",
+        "filename": "css/portal.css",
+    }
     return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: str(values[m.group(1)]), rule.rule)
 
 
@@ -87,9 +92,13 @@ def _url(rule, case_id: int, user_id: int) -> str:
 def test_every_route_answers_each_role_as_declared(app, people, who):
     client = app.test_client()
     if who != "anonymous":
-        assert client.post(
-            "/login", data={"email": people[who].email, "password": "correct horse battery staple"}
-        ).status_code == 302
+        assert (
+            client.post(
+                "/login",
+                data={"email": people[who].email, "password": "correct horse battery staple"},
+            ).status_code
+            == 302
+        )
     case = people["case"]
     for rule in app.url_map.iter_rules():
         access = EXPECTED[rule.endpoint]
@@ -112,7 +121,11 @@ def test_every_route_answers_each_role_as_declared(app, people, who):
                 assert response.location.startswith("/login"), where
             elif who not in ROLE_ALLOWED[access]:
                 assert response.status_code == 403, where
-            elif rule.endpoint.startswith("cases.") and "<" in rule.rule and who == "staff_not_on_case":
+            elif (
+                rule.endpoint.startswith("cases.")
+                and "<" in rule.rule
+                and who == "staff_not_on_case"
+            ):
                 assert response.status_code == 404, where  # not their case: as if it did not exist
             else:
                 assert response.status_code in {200, 302}, where
@@ -120,12 +133,17 @@ def test_every_route_answers_each_role_as_declared(app, people, who):
 
 def test_refusals_are_audited(app, people):
     client = app.test_client()
-    client.post("/login", data={"email": people["member"].email, "password": "correct horse battery staple"})
+    client.post(
+        "/login", data={"email": people["member"].email, "password": "correct horse battery staple"}
+    )
     assert client.get("/admin/users").status_code == 403
     outsider = app.test_client()
     outsider.post(
         "/login",
-        data={"email": people["staff_not_on_case"].email, "password": "correct horse battery staple"},
+        data={
+            "email": people["staff_not_on_case"].email,
+            "password": "correct horse battery staple",
+        },
     )
     assert outsider.get(f"/cases/{people['case'].id}").status_code == 404
     denied = db.session.scalars(

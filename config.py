@@ -66,6 +66,7 @@ class Config:
     SESSION_COOKIE_NAME = "msp_session"
     SESSION_REFRESH_EACH_REQUEST = False
 
+    PASSWORD_HASHING = "standard"
     INVITATION_VALIDITY = timedelta(days=7)
     PASSWORD_RESET_VALIDITY = timedelta(hours=1)
 
@@ -98,6 +99,7 @@ class TestingConfig(Config):
     PORTAL_BASE_URL = "http://portal.test"
     MAIL_TIMEOUT_SECONDS = 2
     OUTBOX_RETRY_BASE_SECONDS = 0
+    PASSWORD_HASHING = "fast-for-tests"
 
 
 class ProductionConfig(Config):

@@ -52,6 +52,11 @@ def enforce_access():
 
     if request.endpoint is None:  # 404/405: the router's own answer
         return None
+    if request.endpoint == "static":
+        return None  # our CSS needs no session, and no database query
+    # Resolve the signed-in user first, before the view has changed anything: resuming a session
+    # may commit its own bookkeeping (last seen, a timeout ending it).
+    signed_in = current_user.is_authenticated
     rule = rule_for_endpoint(request.endpoint)
     if rule is None:
         record_denied("route.undeclared")
@@ -59,10 +64,10 @@ def enforce_access():
     if rule is Access.PUBLIC:
         return None
     if rule is Access.ANONYMOUS:
-        if current_user.is_authenticated:
+        if signed_in:
             return redirect(url_for("home.index"))
         return None
-    if not current_user.is_authenticated:
+    if not signed_in:
         return current_app.login_manager.unauthorized()
     if rule is Access.AUTHENTICATED:
         return None

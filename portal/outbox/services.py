@@ -42,7 +42,7 @@ def queue_email(user: User, template: str, **context) -> OutboxEmail:
     language = language_for(user)
     with force_locale(language):
         subject = SUBJECTS[template]()
-        context = {"user": user, "subject": subject, **context}
+        context = {"user": user, "subject": subject, "language": language, **context}
         body_text = render_template(f"email/{template}.txt", **context)
         body_html = render_template(f"email/{template}.html", **context)
     domain = urlsplit(current_app.config["PORTAL_BASE_URL"]).hostname or "msp-portal.local"

@@ -12,7 +12,7 @@ import logging
 import smtplib
 import ssl
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_mail import Message, sanitize_address, sanitize_addresses
@@ -91,15 +91,35 @@ def _open_smtp() -> smtplib.SMTP:
     return smtp
 
 
+def _renew_claim(email_id: int, claimed_until: datetime) -> bool:
+    """Renew this worker's lease on an email just before sending it, so that no other worker takes
+    it while it is on the wire. False when our lease (`claimed_until`, as we set it) ran out
+    during the batch and another worker has claimed, perhaps sent, the email since: it is theirs.
+    """
+    lease = timedelta(seconds=current_app.config["OUTBOX_CLAIM_SECONDS"])
+    result = db.session.execute(
+        update(OutboxEmail)
+        .where(
+            OutboxEmail.id == email_id,
+            OutboxEmail.status == EmailStatus.SENDING,
+            OutboxEmail.claimed_until == claimed_until,
+        )
+        .values(claimed_until=clock.now() + lease)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
 def _describe(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"[:500]
 
 
-def _mark_failed_attempt(email: OutboxEmail, error: Exception) -> None:
+def _mark_failed_attempt(email: OutboxEmail, error: Exception, *, permanent: bool = False) -> None:
     config = current_app.config
     email.last_error = _describe(error)
     email.claimed_until = None
-    if email.attempts >= config["OUTBOX_MAX_ATTEMPTS"]:
+    if permanent or email.attempts >= config["OUTBOX_MAX_ATTEMPTS"]:
         email.status = EmailStatus.FAILED
         log.warning("outbox email %s failed for good after %s attempts", email.id, email.attempts)
         return
@@ -122,6 +142,8 @@ def send_due_emails(limit: int = 50) -> tuple[int, int]:
     emails = claim_due_emails(limit)
     if not emails:
         return 0, 0
+    # Each claim sets a later `claimed_until` than the last one: it tells our claim from another's.
+    claims = [(email, email.id, email.claimed_until) for email in emails]
     sent = failed = 0
     try:
         smtp = _open_smtp()
@@ -132,7 +154,10 @@ def send_due_emails(limit: int = 50) -> tuple[int, int]:
         log.warning("SMTP relay unreachable; %s emails will be retried", len(emails))
         return 0, len(emails)
     try:
-        for email in emails:
+        for email, email_id, claimed_until in claims:
+            if not _renew_claim(email_id, claimed_until):
+                log.warning("outbox email %s was taken over by another worker", email_id)
+                continue
             try:
                 message = _as_message(email)
                 smtp.sendmail(
@@ -140,7 +165,16 @@ def send_due_emails(limit: int = 50) -> tuple[int, int]:
                     list(sanitize_addresses(message.send_to)),
                     message.as_bytes(),
                 )
+            except smtplib.SMTPRecipientsRefused as error:
+                # A 5xx for the address: retrying cannot help.
+                permanent = all(code >= 500 for code, _ in error.recipients.values())
+                _mark_failed_attempt(email, error, permanent=permanent)
+                failed += 1
             except (OSError, smtplib.SMTPException) as error:
+                _mark_failed_attempt(email, error)
+                failed += 1
+            except Exception as error:  # a bad row must not stop the worker or stay stuck
+                log.exception("outbox email %s could not be sent", email_id)
                 _mark_failed_attempt(email, error)
                 failed += 1
             else:

@@ -5,6 +5,7 @@ production: `create_app` refuses to start without a `SECRET_KEY` there.
 """
 
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -71,7 +72,26 @@ class Config:
     PASSWORD_RESET_VALIDITY = timedelta(hours=1)
 
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session, which has its own limits
-    MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+
+    # Uploads (portal/uploads): checked by content, stored outside static/ under random names.
+    UPLOAD_DIR = str(INSTANCE_DIR / "uploads")
+    UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+    UPLOAD_MAX_FILES = 5
+    # A request may carry a message with its five largest attachments, plus the form around them.
+    MAX_CONTENT_LENGTH = UPLOAD_MAX_FILES * UPLOAD_MAX_BYTES + 1024 * 1024
+
+    # Secure messaging and the notifications it sends.
+    MESSAGING_RESPONSE_BUSINESS_DAYS = 2
+    MESSAGING_URGENT_PHONE = "1-800-555-0199"  # the MSP team's line for urgent matters
+    NOTIFICATION_BATCH_WINDOW = timedelta(minutes=15)
+    NOTIFICATION_DIGEST_HOUR = 7  # local time (BABEL_DEFAULT_TIMEZONE) the daily digest goes out
+    NOTIFICATION_JOBS_INTERVAL_SECONDS = 60  # how often the outbox worker runs the jobs
+
+    # Educational activities (portal/activities).
+    ACTIVITY_REMINDERS_INTERVAL_SECONDS = 3600  # how often the outbox worker sends reminders
+    # A Unicode TrueType font for the PDF completion summary (Debian: fonts-dejavu-core).
+    ACTIVITY_PDF_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+    ACTIVITY_PDF_BOLD_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 
     LANGUAGES = ("en", "fr")
     BABEL_DEFAULT_LOCALE = "en"
@@ -100,6 +120,8 @@ class TestingConfig(Config):
     MAIL_TIMEOUT_SECONDS = 2
     OUTBOX_RETRY_BASE_SECONDS = 0
     PASSWORD_HASHING = "fast-for-tests"
+    # Never the real instance/uploads; tests that upload point UPLOAD_DIR at their own tmp_path.
+    UPLOAD_DIR = os.path.join(tempfile.gettempdir(), "msp-portal-test-uploads")
 
 
 class ProductionConfig(Config):
@@ -141,12 +163,19 @@ def settings_from_environment(environ: dict[str, str] | None = None) -> dict:
         "MAIL_PASSWORD",
         "MAIL_DEFAULT_SENDER",
         "RATELIMIT_STORAGE_URI",
+        "UPLOAD_DIR",
+        "MESSAGING_URGENT_PHONE",
     ):
         if environ.get(variable):
             settings[variable] = environ[variable]
     if environ.get("DATABASE_URL"):
         settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(environ["DATABASE_URL"])
-    for variable in ("PORT", "MAIL_PORT", "PORTAL_TRUSTED_PROXIES"):
+    for variable in (
+        "PORT",
+        "MAIL_PORT",
+        "PORTAL_TRUSTED_PROXIES",
+        "MESSAGING_RESPONSE_BUSINESS_DAYS",
+    ):
         if environ.get(variable):
             settings[variable] = int(environ[variable])
     if environ.get("MAIL_USE_TLS"):

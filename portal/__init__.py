@@ -86,10 +86,16 @@ def register_extensions(app: Flask) -> None:
 
 def _import_models() -> None:
     """Every model module, so that Alembic and relationships see the whole schema."""
+    from portal.activities import models as _activities  # noqa: F401
+    from portal.assessment import models as _assessment  # noqa: F401
     from portal.audit import models as _audit  # noqa: F401
     from portal.auth import models as _auth  # noqa: F401
     from portal.cases import models as _cases  # noqa: F401
+    from portal.messaging import models as _messaging  # noqa: F401
+    from portal.notifications import models as _notifications  # noqa: F401
     from portal.outbox import models as _outbox  # noqa: F401
+    from portal.plan import models as _plan  # noqa: F401
+    from portal.uploads import models as _uploads  # noqa: F401
 
 
 def _load_user(token: str):
@@ -125,18 +131,34 @@ def _unauthorized():
 
 
 def register_blueprints(app: Flask) -> None:
+    from portal.activities import bp as activities_bp
     from portal.admin import bp as admin_bp
+    from portal.assessment import bp as assessment_bp
     from portal.auth import bp as auth_bp
     from portal.cases import bp as cases_bp
     from portal.home import bp as home_bp
     from portal.i18n import bp as i18n_bp
+    from portal.messaging import bp as messaging_bp
+    from portal.notifications import bp as notifications_bp
+    from portal.plan import bp as plan_bp
 
-    for blueprint in (auth_bp, home_bp, cases_bp, admin_bp, i18n_bp):
+    for blueprint in (
+        auth_bp,
+        home_bp,
+        cases_bp,
+        assessment_bp,
+        plan_bp,
+        activities_bp,
+        messaging_bp,
+        notifications_bp,
+        admin_bp,
+        i18n_bp,
+    ):
         app.register_blueprint(blueprint)
 
 
 def register_hooks(app: Flask) -> None:
-    from flask_babel import get_locale
+    from flask_babel import format_date, format_time, get_locale
 
     from portal.access import enforce_access
     from portal.errors import register_error_handlers
@@ -145,6 +167,11 @@ def register_hooks(app: Flask) -> None:
     app.before_request(enforce_access)
     register_error_handlers(app)
     register_security_headers(app)
+
+    @app.template_filter("when")
+    def when(value):
+        """A date and time as people read them, in their language and time zone (no seconds)."""
+        return f"{format_date(value, 'medium')}, {format_time(value, 'short')}"
 
     @app.context_processor
     def template_globals():
@@ -156,11 +183,12 @@ def register_hooks(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from portal.activities.cli import reminders_cli
     from portal.auth.cli import users_cli
     from portal.cases.cli import cases_cli
     from portal.demo import demo_command
     from portal.devserver import dev_cli
     from portal.outbox.cli import outbox_cli
 
-    for command in (users_cli, cases_cli, outbox_cli, demo_command, dev_cli):
+    for command in (users_cli, cases_cli, outbox_cli, reminders_cli, demo_command, dev_cli):
         app.cli.add_command(command)

@@ -115,7 +115,7 @@ def touch(case: Case) -> None:
     case.last_activity_at = clock.now()
 
 
-def _visible_to(user: User) -> list:
+def visible_cases(user: User) -> list:
     """Conditions limiting cases to those `user` may see (none for admins)."""
     if user.is_admin:
         return []
@@ -130,7 +130,7 @@ def _visible_to(user: User) -> list:
 def cases_query_for(user: User) -> Select:
     return (
         select(Case)
-        .where(*_visible_to(user))
+        .where(*visible_cases(user))
         .options(joinedload(Case.member), joinedload(Case.lead_advisor))
         .order_by(Case.last_activity_at.desc(), Case.id.desc())
     )
@@ -141,7 +141,7 @@ def get_case_for(user: User, case_id: int) -> Case:
     by id any other way in a view."""
     case = db.session.scalar(
         select(Case)
-        .where(Case.id == case_id, *_visible_to(user))
+        .where(Case.id == case_id, *visible_cases(user))
         .options(joinedload(Case.member), joinedload(Case.lead_advisor))
     )
     if case is None:

@@ -15,7 +15,10 @@ from portal.auth.models import Role, User
 from portal.auth.services import create_user, find_user_by_email
 from portal.cases.models import Case, CaseTeamMember, MemberProfile, Stage, StageChange
 from portal.cases.services import Referral, refer_member
+from portal.demo.activities import load_activities_demo
+from portal.demo.programme import load_programme_demo
 from portal.extensions import db
+from portal.messaging.demo import load_messaging_demo
 
 DEMO_PASSWORD = "msp-demo-2026"
 
@@ -129,6 +132,9 @@ def load_demo() -> None:
         referred_by=advisor,
         lead_advisor=advisor,
     )
+    load_programme_demo(advisor)
+    load_messaging_demo()
+    load_activities_demo()
 
 
 @click.command("demo")

@@ -2,9 +2,16 @@
 
 from dataclasses import dataclass
 
+from flask import url_for
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
+from portal import clock
+from portal.activities import services as activities
+from portal.assessment import services as assessment
 from portal.cases.models import Case
+from portal.plan import services as plan
+from portal.plan.models import PlanStatus
 
 STEPS = (
     (_l("Identification"), _l("You were referred to the Member Support Program.")),
@@ -33,3 +40,65 @@ def program_steps(case: Case | None) -> list[Step]:
         )
         for index, (title, description) in enumerate(STEPS)
     ]
+
+
+@dataclass(frozen=True)
+class NextStep:
+    text: str
+    url: str
+
+
+def next_steps(case: Case | None) -> list[NextStep]:
+    """What the member has to do now, most pressing first. A fixed number of queries."""
+    if case is None:
+        return []
+    steps: list[NextStep] = []
+    released = assessment.released_version(case)
+    if released is not None:
+        if assessment.acknowledgement_of(released) is None:
+            steps.append(
+                NextStep(gettext("Review your assessment"), url_for("assessment.member_view"))
+            )
+        if not assessment.perspectives_of(case):
+            steps.append(
+                NextStep(
+                    gettext("Add your perspective to your assessment"),
+                    url_for("assessment.member_view") + "#perspective",
+                )
+            )
+    shared = plan.shared_version(case)
+    if shared is not None and shared.status is PlanStatus.SHARED:
+        if not any(i.version_id == shared.id for i in plan.inputs_of(case)):
+            steps.append(
+                NextStep(
+                    gettext("Add your input to your plan"), url_for("plan.member_view") + "#input"
+                )
+            )
+        if shared.member_agreed_at is None:
+            steps.append(
+                NextStep(gettext("Review and agree to your plan"), url_for("plan.member_view"))
+            )
+    active = plan.active_version(case)
+    if active is not None:
+        today = clock.now().date()
+        finished = activities.finished_keys(case)
+        due = [
+            a
+            for g in active.goals
+            for a in g.activities
+            if a.due_date
+            and (a.due_date.year, a.due_date.month) == (today.year, today.month)
+            and a.key not in finished
+        ]
+        if due:
+            steps.append(
+                NextStep(
+                    ngettext(
+                        "%(num)d activity due this month",
+                        "%(num)d activities due this month",
+                        len(due),
+                    ),
+                    url_for("activities.member_view"),
+                )
+            )
+    return steps

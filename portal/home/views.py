@@ -4,7 +4,7 @@ from flask_login import current_user
 from portal.access import Access, access
 from portal.cases.services import current_case_of
 from portal.home import bp
-from portal.home.steps import program_steps
+from portal.home.steps import next_steps, program_steps
 
 
 @bp.route("/")
@@ -20,4 +20,6 @@ def index():
 @access(Access.MEMBER)
 def dashboard():
     case = current_case_of(current_user)
-    return render_template("home/dashboard.html", case=case, steps=program_steps(case))
+    return render_template(
+        "home/dashboard.html", case=case, steps=program_steps(case), next_steps=next_steps(case)
+    )

@@ -17,6 +17,7 @@ SUBJECTS = {
     "password_changed": lambda: gettext("Your MSP Portal password was changed"),
     "account_locked": lambda: gettext("Sign-in to your MSP Portal account was paused"),
     "notification": lambda: gettext("You have something new in the MSP Portal"),
+    "digest": lambda: gettext("Your daily summary from the MSP Portal"),
 }
 
 

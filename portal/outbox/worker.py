@@ -12,9 +12,12 @@ import logging
 import smtplib
 import ssl
 import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
+from flask import Flask, current_app
 from flask_mail import Message, sanitize_address, sanitize_addresses
 from sqlalchemy import and_, or_, select, update
 
@@ -190,11 +193,43 @@ def send_due_emails(limit: int = 50) -> tuple[int, int]:
     return sent, failed
 
 
+@dataclass(frozen=True)
+class PeriodicJob:
+    """Work a feature wants done every so often by the worker (e.g. the daily digests). A job
+    commits its own work and must be safe to run from several workers at once."""
+
+    name: str
+    every: timedelta
+    run: Callable[[], object]
+
+
+def register_periodic_job(app: Flask, name: str, every: timedelta, run: Callable[[], object]):
+    app.extensions.setdefault("periodic_jobs", {})[name] = PeriodicJob(name, every, run)
+
+
+def run_due_jobs(next_runs: dict[str, float]) -> None:
+    """Run each registered job whose time has come (`next_runs`: the worker's schedule, by job
+    name, on the monotonic clock). A failing job is logged and tried again at its next turn."""
+    for job in current_app.extensions.get("periodic_jobs", {}).values():
+        started = time.monotonic()
+        if next_runs.get(job.name, started) > started:
+            continue
+        next_runs[job.name] = started + job.every.total_seconds()
+        try:
+            job.run()
+        except Exception:
+            log.exception("periodic job %s failed", job.name)
+            db.session.rollback()
+
+
 def run_worker(*, once: bool = False, stop: threading.Event | None = None) -> None:
-    """Send until `stop` is set; with `once`, make a single pass."""
+    """Send until `stop` is set, running the periodic jobs when due; with `once`, make a single
+    pass."""
     stop = stop or threading.Event()
     poll = current_app.config["OUTBOX_POLL_SECONDS"]
+    next_runs: dict[str, float] = {}
     while True:
+        run_due_jobs(next_runs)
         sent, failed = send_due_emails()
         if sent or failed:
             log.info("outbox: %s sent, %s to retry or failed", sent, failed)

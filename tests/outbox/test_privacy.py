@@ -97,8 +97,8 @@ def test_invitation_of_a_referred_member_carries_no_referral_details(
         message,
         [
             "Hello Dana Member,",
-            "The Member Support Program team has invited you to the MSP Portal, where you can follow "
-            "your program and reach the team securely.",
+            "The Member Support Program team has invited you to the MSP Portal, where you can "
+            "follow your program and reach the team securely.",
             "Set your password here (the link works once, for 7 days):",
             link,
             PRIVACY,
@@ -140,8 +140,8 @@ def test_password_reset_email_says_only_the_greeting_the_link_and_the_privacy_te
         message,
         [
             "Hello Robin Reset,",
-            "Someone asked to reset the password of your MSP Portal account. If it was you, choose a "
-            "new password here (the link works once, for 60 minutes):",
+            "Someone asked to reset the password of your MSP Portal account. If it was you, "
+            "choose a new password here (the link works once, for 60 minutes):",
             link,
             "If it was not you, ignore this email: your password has not changed.",
             PRIVACY,

@@ -1,0 +1,32 @@
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.access import Access, access
+from portal.audit.services import record
+from portal.extensions import db
+from portal.notifications import bp
+from portal.notifications.forms import NotificationSettingsForm
+from portal.notifications.models import Frequency
+from portal.notifications.services import frequency_for, set_frequency
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@access(Access.AUTHENTICATED)
+def settings():
+    form = NotificationSettingsForm()
+    if form.validate_on_submit():
+        frequency = Frequency(form.frequency.data)
+        set_frequency(current_user, frequency)
+        record(
+            "notifications.preference_changed",
+            object_type="user",
+            object_id=current_user.id,
+            detail=frequency.value,
+        )
+        db.session.commit()
+        flash(_("Your email preference is saved."), "success")
+        return redirect(url_for("notifications.settings"))
+    if not form.is_submitted():
+        form.frequency.data = frequency_for(current_user).value
+    return render_template("notifications/settings.html", form=form)

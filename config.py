@@ -33,7 +33,9 @@ class Config:
     PORTAL_ENV = "base"
     SECRET_KEY: str | None = None
     SQLALCHEMY_DATABASE_URI = f"sqlite:///{INSTANCE_DIR / 'portal.db'}"
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # hide_parameters: error messages and logs never carry the values of a statement (message
+    # bodies, reflections…), only its shape.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
     PORT = 5000
     PORTAL_BASE_URL = "http://127.0.0.1:5000"
 
@@ -113,7 +115,7 @@ class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing-only-secret-key"
     SQLALCHEMY_DATABASE_URI = "sqlite://"
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"hide_parameters": True}
     WTF_CSRF_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
     PORTAL_BASE_URL = "http://portal.test"

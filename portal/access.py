@@ -54,6 +54,8 @@ def enforce_access():
         return None
     if request.endpoint == "static":
         return None  # our CSS needs no session, and no database query
+    if any("\x00" in value for value in request.form.values()):
+        abort(400)  # no field of ours takes a NUL byte; PostgreSQL refuses to store one
     # Resolve the signed-in user first, before the view has changed anything: resuming a session
     # may commit its own bookkeeping (last seen, a timeout ending it).
     signed_in = current_user.is_authenticated

@@ -196,7 +196,10 @@ def release(case_id: int):
             services.release(draft, case=case, by=current_user, change_note=form.change_note.data)
         except services.AssessmentError as error:
             db.session.rollback()
-            form.change_note.errors.append(ERRORS[str(error)])
+            if str(error) == "no_change_note":
+                form.change_note.errors.append(ERRORS[str(error)])
+            else:
+                form.form_errors.append(ERRORS[str(error)])
         else:
             db.session.commit()
             flash(
@@ -306,7 +309,7 @@ def add_perspective(number: int):
             flash(
                 _("Thank you. Your perspective is saved and the MSP team is notified."), "success"
             )
-            return redirect(url_for("assessment.member_version", number=number) + "#perspective")
+            return redirect(url_for("assessment.member_version", number=number))
         form.form_errors.append(_("Choose a position or write a comment before you send."))
     return _member_page(case, version, form=form, status=400)
 

@@ -112,6 +112,8 @@ def find_usable_token(raw: str, purpose: TokenPurpose) -> AccountToken | None:
     )
     if token is None or not token.is_usable(clock.now()) or not token.user.active:
         return None
+    if purpose is TokenPurpose.INVITATION and token.user.has_password:
+        return None  # an invitation only ever sets the first password
     return token
 
 
@@ -125,13 +127,26 @@ def send_invitation(user: User, *, case_id: int | None = None) -> None:
 
 
 def set_password(user: User, password: str) -> None:
+    """Set the password; every single-use link still out for the account stops working."""
+    now = clock.now()
     user.password_hash = hash_password(password)
-    user.password_changed_at = clock.now()
+    user.password_changed_at = now
+    db.session.execute(
+        update(AccountToken)
+        .where(
+            AccountToken.user_id == user.id,
+            AccountToken.used_at.is_(None),
+            AccountToken.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def accept_invitation(token: AccountToken, password: str) -> User:
     token.used_at = clock.now()
     set_password(token.user, password)
+    end_all_sessions(token.user, reason="invitation_accepted")
     record(
         "account.invitation_accepted", actor=token.user, object_type="user", object_id=token.user_id
     )

@@ -119,6 +119,7 @@ def reset_password(token: str):
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @access(Access.AUTHENTICATED)
+@limiter.limit(_login_limit, methods=["POST"])
 def change_password():
     form = ChangePasswordForm()
     form.account_email = current_user.email

@@ -190,11 +190,12 @@ def post_message(
             conversation.awaiting_reply_since = now
             conversation.reply_due_at = reply_due(now)
     else:
-        # Whoever of the team writes here has the thread in front of them.
-        _mark_seen_by_team(conversation.id, now)
+        # What the writer had in front of them is seen; a member message that arrived since is
+        # not, and keeps (or restarts) the response-time clock.
+        seen_up_to = _last_read_message_id(conversation.id, author.id)
+        _mark_seen_by_team(conversation.id, now, up_to=seen_up_to)
         if kind is MessageKind.STAFF:
-            conversation.awaiting_reply_since = None
-            conversation.reply_due_at = None
+            _restart_clock_after(conversation, seen_up_to)
     if kind is not MessageKind.NOTE:
         conversation.last_message_at = now
     touch(conversation.case)
@@ -288,9 +289,9 @@ def mark_no_reply_needed(conversation: Conversation, *, by: User) -> None:
     """Stop the response-time clock without a reply (e.g. the member only said thank you)."""
     if conversation.awaiting_reply_since is None:
         return
-    conversation.awaiting_reply_since = None
-    conversation.reply_due_at = None
-    _mark_seen_by_team(conversation.id, clock.now())
+    seen_up_to = _last_read_message_id(conversation.id, by.id)
+    _mark_seen_by_team(conversation.id, clock.now(), up_to=seen_up_to)
+    _restart_clock_after(conversation, seen_up_to)
     record(
         "conversation.no_reply_needed",
         actor=by,
@@ -345,7 +346,41 @@ def thread_page(conversation: Conversation, user: User, page: str | int | None) 
     )
 
 
-def _mark_seen_by_team(conversation_id: int, now: datetime, message_ids=None) -> None:
+def _last_read_message_id(conversation_id: int, user_id: int) -> int | None:
+    """The last message `user_id` has had on screen in this conversation; None when they never
+    opened it here (a reply made outside the page, e.g. by a service or the demo, sees all)."""
+    return db.session.scalar(
+        select(ConversationRead.last_read_message_id).where(
+            ConversationRead.conversation_id == conversation_id,
+            ConversationRead.user_id == user_id,
+        )
+    )
+
+
+def _restart_clock_after(conversation: Conversation, seen_up_to: int | None) -> None:
+    """Stop the clock, unless a member message arrived after what the team member saw: then it
+    runs from the oldest such message."""
+    if seen_up_to is None:
+        conversation.awaiting_reply_since = None
+        conversation.reply_due_at = None
+        return
+    unseen = db.session.scalar(
+        select(Message.created_at)
+        .where(
+            Message.conversation_id == conversation.id,
+            Message.kind == MessageKind.MEMBER,
+            Message.id > seen_up_to,
+        )
+        .order_by(Message.id)
+        .limit(1)
+    )
+    conversation.awaiting_reply_since = unseen
+    conversation.reply_due_at = reply_due(unseen) if unseen else None
+
+
+def _mark_seen_by_team(
+    conversation_id: int, now: datetime, message_ids=None, *, up_to: int | None = None
+) -> None:
     conditions = [
         Message.conversation_id == conversation_id,
         Message.kind == MessageKind.MEMBER,
@@ -353,6 +388,8 @@ def _mark_seen_by_team(conversation_id: int, now: datetime, message_ids=None) ->
     ]
     if message_ids is not None:
         conditions.append(Message.id.in_(message_ids))
+    if up_to is not None:
+        conditions.append(Message.id <= up_to)
     db.session.execute(
         update(Message)
         .where(*conditions)

@@ -245,7 +245,10 @@ def share(case_id: int):
             services.share(draft, case=case, by=current_user, change_note=form.change_note.data)
         except services.PlanError as error:
             db.session.rollback()
-            form.change_note.errors.append(ERRORS[str(error)])
+            if str(error) == "no_change_note":
+                form.change_note.errors.append(ERRORS[str(error)])
+            else:
+                form.form_errors.append(ERRORS[str(error)])
         else:
             db.session.commit()
             flash(
@@ -424,7 +427,7 @@ def add_input(number: int):
         else:
             db.session.commit()
             flash(_("Thank you. Your input is saved and the MSP team is notified."), "success")
-            return redirect(url_for("plan.member_version", number=number) + "#input")
+            return redirect(url_for("plan.member_version", number=number))
     return _member_page(case, version, form=form, status=400)
 
 

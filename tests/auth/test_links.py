@@ -152,3 +152,40 @@ def test_change_password_needs_the_current_one_and_signs_out_other_sessions(
         db.select(UserSession.end_reason).where(UserSession.ended_at.isnot(None))
     ).all()
     assert ended == ["password_changed"]
+
+
+def test_an_invitation_stops_working_once_a_password_is_set_another_way(client):
+    user, invitation = _invite("taken@example.org")
+    client.post("/forgot-password", data={"email": user.email})
+    reset = _link(
+        db.session.scalars(db.select(OutboxEmail).order_by(OutboxEmail.id.desc())).first()
+    )
+    client.post(reset, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert client.get(invitation).status_code == 404
+    hijack = "an attacker's passphrase"
+    response = client.post(invitation, data={"password": hijack, "confirm": hijack})
+    assert response.status_code == 404
+    assert (
+        client.post("/login", data={"email": user.email, "password": NEW_PASSWORD}).status_code
+        == 302
+    )
+
+
+def test_a_nul_byte_in_a_form_is_refused_and_changes_nothing(client, make_staff, login):
+    from portal.cases.models import Case
+
+    login(make_staff())
+    response = client.post(
+        "/cases/refer",
+        data={
+            "name": "Dr. Null\x00",
+            "email": "nul@example.org",
+            "member_number": "N-1",
+            "specialty": "X",
+            "province": "ON",
+            "reason": "R",
+            "lead_advisor_id": 1,
+        },
+    )
+    assert response.status_code == 400
+    assert db.session.scalar(db.select(db.func.count()).select_from(Case)) == 0

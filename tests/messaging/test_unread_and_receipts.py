@@ -90,3 +90,15 @@ def test_a_staff_reply_marks_earlier_member_messages_seen(team):
     post(conversation, team["lead"], MessageKind.STAFF, "Answer")
     first = db.session.scalars(db.select(Message).where(Message.kind == MessageKind.MEMBER)).one()
     assert first.seen_by_team_at is not None
+
+
+def test_a_reply_written_before_a_new_member_message_leaves_that_message_unseen(team, client_for):
+    conversation = start_conversation(team["case"], team["member"])
+    lead = client_for(team["lead"])
+    lead.get(f"/messages/{conversation.id}")  # the lead has the thread on screen
+    urgent = post(conversation, team["member"], MessageKind.MEMBER, "URGENT: new information")
+    post(conversation, team["lead"], MessageKind.STAFF, "Reply written before it arrived")
+    db.session.refresh(urgent)
+    db.session.refresh(conversation)
+    assert urgent.seen_by_team_at is None
+    assert conversation.awaiting_reply_since == urgent.created_at  # still waiting for the team

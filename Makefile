@@ -35,9 +35,9 @@ $(CATALOG).mo: $(CATALOG).po $(VENV)/.installed
 # After changing user-facing strings: refresh the catalog, then translate the new French entries.
 extract-messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
-		-o portal/translations/messages.pot .
+		-o portal/translations/messages.pot --no-wrap .
 	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations \
-		--no-fuzzy-matching --ignore-obsolete
+		--no-fuzzy-matching --ignore-obsolete --no-wrap
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -31,7 +31,7 @@ from portal.activities.models import ActivityStatus
 from portal.assessment import labels as assessment_labels
 from portal.assessment.models import FactorCategory
 from portal.auth.forms import ConfirmForm
-from portal.cases.services import current_case_of, get_case_for
+from portal.cases.services import get_case_for, member_case_or_404
 from portal.extensions import db
 from portal.pagination import paginate
 from portal.plan import labels as plan_labels
@@ -64,17 +64,11 @@ def _labels() -> dict:
 # --- The member's side ------------------------------------------------------------------------
 
 
-def _member_case():
-    case = current_case_of(current_user)
-    if case is None:
-        abort(404)
-    return case
-
 
 @bp.route("/activities")
 @access(Access.MEMBER)
 def member_view():
-    case = _member_case()
+    case = member_case_or_404(current_user)
     # Audit and commit first: a commit expires what is loaded, and the page must not reload it.
     services.record_page_view(case, "member")
     db.session.commit()
@@ -111,7 +105,7 @@ def _member_activity_page(case, activity, *, form=None, status=200):
 @bp.route("/activities/<activity_key>")
 @access(Access.MEMBER)
 def member_activity(activity_key: str):
-    case = _member_case()
+    case = member_case_or_404(current_user)
     _version, activity = services.active_activity_or_404(case, activity_key)
     return _member_activity_page(case, activity)
 
@@ -119,7 +113,7 @@ def member_activity(activity_key: str):
 @bp.route("/activities/<activity_key>/start", methods=["POST"])
 @access(Access.MEMBER)
 def start(activity_key: str):
-    case = _member_case()
+    case = member_case_or_404(current_user)
     _version, activity = services.active_activity_or_404(case, activity_key)
     if ConfirmForm().validate_on_submit():
         try:
@@ -136,7 +130,7 @@ def start(activity_key: str):
 @bp.route("/activities/<activity_key>/submit", methods=["POST"])
 @access(Access.MEMBER)
 def submit(activity_key: str):
-    case = _member_case()
+    case = member_case_or_404(current_user)
     _version, activity = services.active_activity_or_404(case, activity_key)
     form = SubmitForm()
     if form.validate_on_submit():
@@ -188,7 +182,7 @@ def _summary_of(case):
 @bp.route("/activities/summary.csv")
 @access(Access.MEMBER)
 def summary_csv():
-    case = _member_case()
+    case = member_case_or_404(current_user)
     services.record_page_view(case, "summary csv")
     db.session.commit()
     current = _summary_of(case)
@@ -204,7 +198,7 @@ def summary_csv():
 @bp.route("/activities/summary.pdf")
 @access(Access.MEMBER)
 def summary_pdf():
-    case = _member_case()
+    case = member_case_or_404(current_user)
     services.record_page_view(case, "summary pdf")
     db.session.commit()
     current = _summary_of(case)

@@ -19,7 +19,7 @@ from portal.assessment.forms import (
 )
 from portal.assessment.models import FactorCategory, Position, Priority
 from portal.auth.forms import ConfirmForm
-from portal.cases.services import current_case_of, get_case_for
+from portal.cases.services import get_case_for, member_case_or_404
 from portal.extensions import db
 
 ERRORS = {
@@ -235,12 +235,6 @@ def staff_version(case_id: int, number: int):
 # --- The member's side -------------------------------------------------------------------------
 
 
-def _member_case():
-    case = current_case_of(current_user)
-    if case is None:
-        abort(404)
-    return case
-
 
 def _member_page(case, version, form=None, status=200):
     services.record_view(version, case=case, how="member")
@@ -266,7 +260,7 @@ def _member_page(case, version, form=None, status=200):
 @bp.route("/assessment")
 @access(Access.MEMBER)
 def member_view():
-    case = _member_case()
+    case = member_case_or_404(current_user)
     version = services.released_version(case)
     if version is None:
         return render_template("assessment/not_yet.html", case=case)
@@ -276,14 +270,14 @@ def member_view():
 @bp.route("/assessment/versions/<int:number>")
 @access(Access.MEMBER)
 def member_version(number: int):
-    case = _member_case()
+    case = member_case_or_404(current_user)
     return _member_page(case, services.released_version_or_404(case, number))
 
 
 @bp.route("/assessment/versions/<int:number>/perspective", methods=["POST"])
 @access(Access.MEMBER)
 def add_perspective(number: int):
-    case = _member_case()
+    case = member_case_or_404(current_user)
     version = services.released_version_or_404(case, number)
     form = perspective_form(version)
     if form.validate_on_submit():
@@ -317,7 +311,7 @@ def add_perspective(number: int):
 @bp.route("/assessment/versions/<int:number>/acknowledge", methods=["POST"])
 @access(Access.MEMBER)
 def acknowledge(number: int):
-    case = _member_case()
+    case = member_case_or_404(current_user)
     version = services.released_version_or_404(case, number)
     if ConfirmForm().validate_on_submit():
         services.acknowledge(version, case=case, member=current_user)
@@ -331,7 +325,7 @@ def acknowledge(number: int):
 @bp.route("/assessment/versions/<int:number>/print")
 @access(Access.MEMBER)
 def member_print(number: int):
-    case = _member_case()
+    case = member_case_or_404(current_user)
     version = services.released_version_or_404(case, number)
     services.record_view(version, case=case, how="print")
     db.session.commit()

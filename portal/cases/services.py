@@ -161,6 +161,14 @@ def current_case_of(member: User) -> Case | None:
     )
 
 
+def member_case_or_404(member: User) -> Case:
+    """The signed-in member's own case, for the member's pages (which never take a case id)."""
+    case = current_case_of(member)
+    if case is None:
+        abort(404)
+    return case
+
+
 def profile_of(member: User) -> MemberProfile | None:
     return db.session.get(MemberProfile, member.id)
 

@@ -11,7 +11,7 @@ from portal.access import Access, access
 from portal.assessment import labels as assessment_labels
 from portal.assessment.services import released_version
 from portal.auth.forms import ConfirmForm
-from portal.cases.services import current_case_of, get_case_for
+from portal.cases.services import get_case_for, member_case_or_404
 from portal.extensions import db
 from portal.plan import bp, labels, services
 from portal.plan.forms import ActivityForm, GoalForm, InputForm, ShareForm
@@ -350,12 +350,6 @@ def staff_compare(case_id: int):
 # --- The member's side -------------------------------------------------------------------------
 
 
-def _member_case():
-    case = current_case_of(current_user)
-    if case is None:
-        abort(404)
-    return case
-
 
 def _input_form(version, **kwargs):
     form = InputForm(**kwargs)
@@ -388,7 +382,7 @@ def _member_page(case, version, form=None, status=200):
 @bp.route("/plan")
 @access(Access.MEMBER)
 def member_view():
-    case = _member_case()
+    case = member_case_or_404(current_user)
     version = services.shared_version(case)
     if version is None:
         return render_template("plan/not_yet.html", case=case)
@@ -398,14 +392,14 @@ def member_view():
 @bp.route("/plan/versions/<int:number>")
 @access(Access.MEMBER)
 def member_version(number: int):
-    case = _member_case()
+    case = member_case_or_404(current_user)
     return _member_page(case, services.shared_version_or_404(case, number))
 
 
 @bp.route("/plan/versions/<int:number>/input", methods=["POST"])
 @access(Access.MEMBER)
 def add_input(number: int):
-    case = _member_case()
+    case = member_case_or_404(current_user)
     version = services.shared_version_or_404(case, number)
     form = _input_form(version)
     if form.validate_on_submit():
@@ -434,7 +428,7 @@ def add_input(number: int):
 @bp.route("/plan/versions/<int:number>/agree", methods=["POST"])
 @access(Access.MEMBER)
 def agree(number: int):
-    case = _member_case()
+    case = member_case_or_404(current_user)
     version = services.shared_version_or_404(case, number)
     if ConfirmForm().validate_on_submit():
         try:
@@ -459,13 +453,13 @@ def agree(number: int):
 @bp.route("/plan/compare")
 @access(Access.MEMBER)
 def member_compare():
-    return _compare_page(_member_case(), staff=False)
+    return _compare_page(member_case_or_404(current_user), staff=False)
 
 
 @bp.route("/plan/versions/<int:number>/print")
 @access(Access.MEMBER)
 def member_print(number: int):
-    case = _member_case()
+    case = member_case_or_404(current_user)
     version = services.shared_version_or_404(case, number)
     services.record_view(version, case=case, how="print")
     db.session.commit()

@@ -64,7 +64,6 @@ def _labels() -> dict:
 # --- The member's side ------------------------------------------------------------------------
 
 
-
 @bp.route("/activities")
 @access(Access.MEMBER)
 def member_view():

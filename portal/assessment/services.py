@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask import abort
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import selectinload
 
 from portal import clock
@@ -353,6 +353,10 @@ def perspectives_of(case: Case) -> list[PerspectiveEntry]:
             .order_by(PerspectiveEntry.created_at, PerspectiveEntry.id)
         )
     )
+
+
+def has_perspective(case: Case) -> bool:
+    return bool(db.session.scalar(select(exists().where(PerspectiveEntry.case_id == case.id))))
 
 
 def perspectives_by_factor(entries: list[PerspectiveEntry]) -> dict[str | None, list]:

@@ -235,7 +235,6 @@ def staff_version(case_id: int, number: int):
 # --- The member's side -------------------------------------------------------------------------
 
 
-
 def _member_page(case, version, form=None, status=200):
     services.record_view(version, case=case, how="member")
     db.session.commit()

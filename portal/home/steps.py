@@ -59,7 +59,7 @@ def next_steps(case: Case | None) -> list[NextStep]:
             steps.append(
                 NextStep(gettext("Review your assessment"), url_for("assessment.member_view"))
             )
-        if not assessment.perspectives_of(case):
+        if not assessment.has_perspective(case):
             steps.append(
                 NextStep(
                     gettext("Add your perspective to your assessment"),
@@ -68,7 +68,7 @@ def next_steps(case: Case | None) -> list[NextStep]:
             )
     shared = plan.shared_version(case)
     if shared is not None and shared.status is PlanStatus.SHARED:
-        if not any(i.version_id == shared.id for i in plan.inputs_of(case)):
+        if not plan.has_input_on(shared):
             steps.append(
                 NextStep(
                     gettext("Add your input to your plan"), url_for("plan.member_view") + "#input"

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask import abort
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import selectinload
 
 from portal import clock
@@ -421,6 +421,10 @@ def record_input(
         case_id=case.id,
     )
     return entry
+
+
+def has_input_on(version: PlanVersion) -> bool:
+    return bool(db.session.scalar(select(exists().where(PlanInput.version_id == version.id))))
 
 
 def inputs_of(case: Case) -> list[PlanInput]:

@@ -350,7 +350,6 @@ def staff_compare(case_id: int):
 # --- The member's side -------------------------------------------------------------------------
 
 
-
 def _input_form(version, **kwargs):
     form = InputForm(**kwargs)
     form.target_key.choices = [SelectChoice("", _("The plan as a whole"))] + [

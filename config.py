@@ -95,6 +95,12 @@ class Config:
     ACTIVITY_PDF_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
     ACTIVITY_PDF_BOLD_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 
+    # Ongoing support (portal/checkins, portal/cases).
+    CASE_NO_CONTACT_WEEKS = 8  # a case without contact for this long is flagged on the caseload
+    CHECKIN_REMINDER_HOURS = 24  # reminders go out this long before a check-in
+    CHECKIN_JOBS_INTERVAL_SECONDS = 300  # how often the outbox worker sends check-in reminders
+    BREAK_GLASS_HOURS = 8  # how long a stated reason opens a case the staff member is not on
+
     LANGUAGES = ("en", "fr")
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "America/Toronto"
@@ -177,6 +183,7 @@ def settings_from_environment(environ: dict[str, str] | None = None) -> dict:
         "MAIL_PORT",
         "PORTAL_TRUSTED_PROXIES",
         "MESSAGING_RESPONSE_BUSINESS_DAYS",
+        "CASE_NO_CONTACT_WEEKS",
     ):
         if environ.get(variable):
             settings[variable] = int(environ[variable])

@@ -68,14 +68,14 @@ def _configure_logging(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from portal.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
-    from portal.i18n import select_locale
+    from portal.i18n import select_locale, select_timezone
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
     csrf.init_app(app)
     mail.init_app(app)
     limiter.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     login_manager.init_app(app)
     login_manager.session_protection = None  # sessions are server-side rows we check ourselves
     login_manager.login_view = "auth.login"
@@ -91,6 +91,7 @@ def _import_models() -> None:
     from portal.audit import models as _audit  # noqa: F401
     from portal.auth import models as _auth  # noqa: F401
     from portal.cases import models as _cases  # noqa: F401
+    from portal.checkins import models as _checkins  # noqa: F401
     from portal.messaging import models as _messaging  # noqa: F401
     from portal.notifications import models as _notifications  # noqa: F401
     from portal.outbox import models as _outbox  # noqa: F401
@@ -136,6 +137,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.assessment import bp as assessment_bp
     from portal.auth import bp as auth_bp
     from portal.cases import bp as cases_bp
+    from portal.checkins import bp as checkins_bp
     from portal.home import bp as home_bp
     from portal.i18n import bp as i18n_bp
     from portal.messaging import bp as messaging_bp
@@ -146,6 +148,7 @@ def register_blueprints(app: Flask) -> None:
         auth_bp,
         home_bp,
         cases_bp,
+        checkins_bp,
         assessment_bp,
         plan_bp,
         activities_bp,

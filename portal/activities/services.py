@@ -42,7 +42,7 @@ from portal.assessment.models import FactorCategory
 from portal.audit.services import record, record_denied
 from portal.auth.models import User
 from portal.cases.models import Case, CaseTeamMember
-from portal.cases.services import touch, visible_cases
+from portal.cases.services import record_contact, touch, visible_cases
 from portal.extensions import db
 from portal.notifications.services import notify
 from portal.plan import services as plan
@@ -314,7 +314,7 @@ def _change(
             comment=comment,
         )
     )
-    touch(case)
+    record_contact(case)
     record(
         "activity.status_changed",
         actor=by,

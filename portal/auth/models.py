@@ -32,6 +32,7 @@ class User(db.Model):
     role: Mapped[Role] = mapped_column(str_enum(Role, "role"))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     language: Mapped[str | None] = mapped_column(String(5))
+    time_zone: Mapped[str | None] = mapped_column(String(64))  # IANA name; None: the default zone
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

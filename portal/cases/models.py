@@ -27,6 +27,23 @@ PROVINCES = (
     "AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "SK", "YT",
 )  # fmt: skip
 
+# A member's time zone until they choose one: the main zone of their province or territory.
+PROVINCE_TIME_ZONES = {
+    "AB": "America/Edmonton",
+    "BC": "America/Vancouver",
+    "MB": "America/Winnipeg",
+    "NB": "America/Moncton",
+    "NL": "America/St_Johns",
+    "NS": "America/Halifax",
+    "NT": "America/Yellowknife",
+    "NU": "America/Iqaluit",
+    "ON": "America/Toronto",
+    "PE": "America/Halifax",
+    "QC": "America/Toronto",
+    "SK": "America/Regina",
+    "YT": "America/Whitehorse",
+}
+
 
 class MemberProfile(db.Model):
     """What the mutual knows a member by. One per member account."""
@@ -46,6 +63,7 @@ class Case(db.Model):
     __table_args__ = (
         Index("ix_cases_lead_advisor_id_stage", "lead_advisor_id", "stage"),
         Index("ix_cases_member_id", "member_id"),
+        Index("ix_cases_last_contact_at", "last_contact_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,10 +74,17 @@ class Case(db.Model):
     referral_reason: Mapped[str] = mapped_column(Text)
     referred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The last time the team and the member were in touch (a message, a check-in held, a change to
+    # an activity): a case without contact for CASE_NO_CONTACT_WEEKS is flagged on the caseload.
+    last_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    closing_summary: Mapped[str | None] = mapped_column(Text)  # visible to the member
 
     member: Mapped[User] = relationship(foreign_keys=[member_id])
     lead_advisor: Mapped[User] = relationship(foreign_keys=[lead_advisor_id])
     referred_by: Mapped[User | None] = relationship(foreign_keys=[referred_by_id])
+    closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
     team: Mapped[list[CaseTeamMember]] = relationship(back_populates="case")
     stage_changes: Mapped[list[StageChange]] = relationship(
         back_populates="case", order_by="StageChange.changed_at"
@@ -103,3 +128,29 @@ class StageChange(db.Model):
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     case: Mapped[Case] = relationship(back_populates="stage_changes")
+
+
+class BreakGlassAccess(db.Model):
+    """Staff opening a case they are not on: allowed for a stated reason, for a limited time,
+    audited and shown to admins (and, like every view, in the member's view log)."""
+
+    __tablename__ = "case_break_glass_accesses"
+    __table_args__ = (
+        Index(
+            "ix_case_break_glass_accesses_staff_id_case_id_expires_at",
+            "staff_id",
+            "case_id",
+            "expires_at",
+        ),
+        Index("ix_case_break_glass_accesses_granted_at", "granted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    staff_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    case: Mapped[Case] = relationship()
+    staff: Mapped[User] = relationship()

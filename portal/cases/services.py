@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from flask import abort
+from flask import abort, current_app
 from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.orm import joinedload
 
@@ -19,7 +20,14 @@ from portal.auth.services import (
     find_user_by_email,
     send_invitation,
 )
-from portal.cases.models import Case, CaseTeamMember, MemberProfile, Stage, StageChange
+from portal.cases.models import (
+    PROVINCE_TIME_ZONES,
+    Case,
+    CaseTeamMember,
+    MemberProfile,
+    Stage,
+    StageChange,
+)
 from portal.extensions import db
 
 
@@ -61,6 +69,7 @@ def refer_member(referral: Referral, *, referred_by: User | None, lead_advisor: 
     member = create_user(
         email=referral.email, name=referral.name, role=Role.MEMBER, language=referral.language
     )
+    member.time_zone = PROVINCE_TIME_ZONES.get(referral.province)
     db.session.add(
         MemberProfile(
             user_id=member.id,
@@ -113,6 +122,19 @@ def change_stage(case: Case, stage: Stage, *, by: User | None) -> None:
 
 def touch(case: Case) -> None:
     case.last_activity_at = clock.now()
+
+
+def record_contact(case: Case) -> None:
+    """The team and the member were in touch (a message either way, a check-in held, a change to
+    an activity): resets the case's no-contact clock."""
+    now = clock.now()
+    case.last_activity_at = now
+    case.last_contact_at = now
+
+
+def no_contact_since(now) -> datetime:
+    """Cases whose last contact is before this are flagged (CASE_NO_CONTACT_WEEKS)."""
+    return now - timedelta(weeks=current_app.config["CASE_NO_CONTACT_WEEKS"])
 
 
 def visible_cases(user: User) -> list:

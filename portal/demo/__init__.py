@@ -13,7 +13,14 @@ from flask.cli import with_appcontext
 from portal import clock
 from portal.auth.models import Role, User
 from portal.auth.services import create_user, find_user_by_email
-from portal.cases.models import Case, CaseTeamMember, MemberProfile, Stage, StageChange
+from portal.cases.models import (
+    PROVINCE_TIME_ZONES,
+    Case,
+    CaseTeamMember,
+    MemberProfile,
+    Stage,
+    StageChange,
+)
 from portal.cases.services import Referral, refer_member
 from portal.demo.activities import load_activities_demo
 from portal.demo.programme import load_programme_demo
@@ -38,6 +45,7 @@ def _member_with_case(
     member = create_user(
         email=email, name=name, role=Role.MEMBER, password=DEMO_PASSWORD, language=language
     )
+    member.time_zone = PROVINCE_TIME_ZONES[province]
     db.session.add(
         MemberProfile(
             user_id=member.id, member_number=member_number, specialty=specialty, province=province

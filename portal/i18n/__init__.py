@@ -22,6 +22,13 @@ def select_locale() -> str:
     )
 
 
+def select_timezone() -> str:
+    """The signed-in user's time zone (members' is set from their province at referral)."""
+    if current_user and current_user.is_authenticated and current_user.time_zone:
+        return current_user.time_zone
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
 @bp.route("/language", methods=["POST"])
 @access(Access.PUBLIC)
 def switch_language():

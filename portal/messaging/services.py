@@ -22,7 +22,7 @@ from portal import clock
 from portal.audit.services import record, record_denied
 from portal.auth.models import Role, User
 from portal.cases.models import Case, CaseTeamMember
-from portal.cases.services import touch, visible_cases
+from portal.cases.services import record_contact, touch, visible_cases
 from portal.extensions import db
 from portal.messaging.models import (
     CannedReply,
@@ -196,9 +196,11 @@ def post_message(
         _mark_seen_by_team(conversation.id, now, up_to=seen_up_to)
         if kind is MessageKind.STAFF:
             _restart_clock_after(conversation, seen_up_to)
-    if kind is not MessageKind.NOTE:
+    if kind is MessageKind.NOTE:
+        touch(conversation.case)
+    else:
         conversation.last_message_at = now
-    touch(conversation.case)
+        record_contact(conversation.case)
     record(
         "note.added" if kind is MessageKind.NOTE else "message.sent",
         actor=author,

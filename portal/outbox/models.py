@@ -35,6 +35,8 @@ class OutboxEmail(db.Model):
     # Bodies carry links (some single-use); they are erased once the email has been sent.
     body_text: Mapped[str | None] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)
+    # An iCalendar invitation, update or cancellation sent along (check-ins); erased with the body.
+    calendar_ics: Mapped[str | None] = mapped_column(Text)
     message_id: Mapped[str] = mapped_column(String(255), unique=True)
     status: Mapped[EmailStatus] = mapped_column(
         str_enum(EmailStatus, "email_status"), default=EmailStatus.PENDING

@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("checkins", __name__)
+
+from portal.checkins import views  # noqa: E402, F401

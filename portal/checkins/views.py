@@ -1,0 +1,1 @@
+"""Check-in pages for members and staff."""

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 CATALOG := portal/translations/fr/LC_MESSAGES/messages
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-dev translations extract-messages lint clean
+.PHONY: run test install install-dev translations extract-messages lint lock clean
 
 run: install $(CATALOG).mo
 	mkdir -p instance
@@ -39,8 +39,19 @@ extract-messages: install
 	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations \
 		--no-fuzzy-matching --ignore-obsolete --no-wrap
 
+# Re-pin requirements*.txt (whole tree, with hashes) after changing requirements*.in.
+PIP_COMPILE := pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links
+lock:
+	test -x .venv-tools/bin/pip-compile || ($(PYTHON) -m venv .venv-tools && \
+		.venv-tools/bin/pip install --quiet pip-tools==7.6.2)
+	.venv-tools/bin/$(PIP_COMPILE) --output-file requirements.txt requirements.in
+	.venv-tools/bin/$(PIP_COMPILE) --output-file requirements-dev.txt requirements-dev.in
+
 lint: install-dev
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/bandit --quiet --recursive --severity-level medium portal config.py wsgi.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -57,6 +57,9 @@ class Config:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "20 per minute;200 per hour"
+    # Per user (portal/ratelimits.py): messages and notes sent, and requests carrying files.
+    MESSAGE_RATE_LIMIT = "10 per minute;100 per hour"
+    UPLOAD_RATE_LIMIT = "20 per hour;100 per day"
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCKOUT = timedelta(minutes=15)
 
@@ -95,11 +98,19 @@ class Config:
     ACTIVITY_PDF_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
     ACTIVITY_PDF_BOLD_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 
+    # Roles that must sign in with a second factor (portal/twofactor); members may choose to.
+    TWO_FACTOR_REQUIRED_ROLES: tuple[str, ...] = ("staff", "admin")
+    # The development demo's staff and admin accounts use this published TOTP secret.
+    DEMO_TOTP_SECRET = "MSPDEMO2STAFF3SECRET4FOR5TOTP6AB"
+
     # Ongoing support (portal/checkins, portal/cases).
     CASE_NO_CONTACT_WEEKS = 8  # a case without contact for this long is flagged on the caseload
     CHECKIN_REMINDER_HOURS = 24  # reminders go out this long before a check-in
     CHECKIN_JOBS_INTERVAL_SECONDS = 300  # how often the outbox worker sends check-in reminders
     BREAK_GLASS_HOURS = 8  # how long a stated reason opens a case the staff member is not on
+
+    # The program report (portal/reports) withholds a figure drawn from fewer members than this.
+    REPORT_MIN_MEMBERS = 5
 
     LANGUAGES = ("en", "fr")
     BABEL_DEFAULT_LOCALE = "en"
@@ -114,6 +125,7 @@ class Config:
 
 class DevelopmentConfig(Config):
     PORTAL_ENV = "development"
+    REPORT_MIN_MEMBERS = 1  # the demo has three members: show its report in full
 
 
 class TestingConfig(Config):
@@ -128,6 +140,7 @@ class TestingConfig(Config):
     MAIL_TIMEOUT_SECONDS = 2
     OUTBOX_RETRY_BASE_SECONDS = 0
     PASSWORD_HASHING = "fast-for-tests"
+    TWO_FACTOR_REQUIRED_ROLES = ()
     # Never the real instance/uploads; tests that upload point UPLOAD_DIR at their own tmp_path.
     UPLOAD_DIR = os.path.join(tempfile.gettempdir(), "msp-portal-test-uploads")
 
@@ -184,6 +197,7 @@ def settings_from_environment(environ: dict[str, str] | None = None) -> dict:
         "PORTAL_TRUSTED_PROXIES",
         "MESSAGING_RESPONSE_BUSINESS_DAYS",
         "CASE_NO_CONTACT_WEEKS",
+        "REPORT_MIN_MEMBERS",
     ):
         if environ.get(variable):
             settings[variable] = int(environ[variable])

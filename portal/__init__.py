@@ -96,6 +96,7 @@ def _import_models() -> None:
     from portal.notifications import models as _notifications  # noqa: F401
     from portal.outbox import models as _outbox  # noqa: F401
     from portal.plan import models as _plan  # noqa: F401
+    from portal.twofactor import models as _twofactor  # noqa: F401
     from portal.uploads import models as _uploads  # noqa: F401
 
 
@@ -143,9 +144,12 @@ def register_blueprints(app: Flask) -> None:
     from portal.messaging import bp as messaging_bp
     from portal.notifications import bp as notifications_bp
     from portal.plan import bp as plan_bp
+    from portal.reports import bp as reports_bp
+    from portal.twofactor import bp as twofactor_bp
 
     for blueprint in (
         auth_bp,
+        twofactor_bp,
         home_bp,
         cases_bp,
         checkins_bp,
@@ -155,6 +159,7 @@ def register_blueprints(app: Flask) -> None:
         messaging_bp,
         notifications_bp,
         admin_bp,
+        reports_bp,
         i18n_bp,
     ):
         app.register_blueprint(blueprint)
@@ -166,10 +171,14 @@ def register_hooks(app: Flask) -> None:
     from portal.access import enforce_access
     from portal.errors import register_error_handlers
     from portal.security import register_security_headers
+    from portal.zones import in_zone, zone_of
 
     app.before_request(enforce_access)
     register_error_handlers(app)
     register_security_headers(app)
+
+    app.add_template_filter(in_zone, "in_zone")
+    app.add_template_global(zone_of, "zone_of")
 
     @app.template_filter("when")
     def when(value):

@@ -71,6 +71,11 @@ def enforce_access():
         return None
     if not signed_in:
         return current_app.login_manager.unauthorized()
+    from portal.twofactor.signin import enrolment_redirect
+
+    enrol = enrolment_redirect()
+    if enrol is not None:
+        return enrol
     if rule is Access.AUTHENTICATED:
         return None
     if current_user.role not in ROLES_FOR[rule]:

@@ -13,6 +13,7 @@ import shutil
 import socket
 import uuid
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
-from portal import create_app
+from portal import clock, create_app
 from portal.extensions import db
 
 pytest_plugins = ["tests.factories"]
@@ -206,3 +207,29 @@ def count_queries():
 @pytest.fixture
 def query_counter():
     return count_queries
+
+
+class FrozenClock:
+    """`portal.clock.now` stopped at a known moment; tests move it with `advance` or `set`."""
+
+    def __init__(self, start: datetime):
+        self.current = start
+
+    def __call__(self) -> datetime:
+        return self.current
+
+    def set(self, moment: datetime) -> datetime:
+        self.current = moment
+        return moment
+
+    def advance(self, **kwargs) -> datetime:
+        self.current = self.current + timedelta(**kwargs)
+        return self.current
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch) -> FrozenClock:
+    """The clock stopped on Tuesday 15 January 2030, 12:00 UTC (07:00 in Toronto)."""
+    fake = FrozenClock(datetime(2030, 1, 15, 12, 0, 0, tzinfo=UTC))
+    monkeypatch.setattr(clock, "now", fake)
+    return fake

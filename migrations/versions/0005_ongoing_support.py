@@ -99,11 +99,17 @@ def upgrade():
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('time_zone', sa.String(length=64), nullable=True))
 
+    with op.batch_alter_table('case_stage_changes', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('note', sa.Text(), nullable=True))
+
     op.execute("UPDATE cases SET last_contact_at = last_activity_at")
 
 
 
 def downgrade():
+    with op.batch_alter_table('case_stage_changes', schema=None) as batch_op:
+        batch_op.drop_column('note')
+
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_column('time_zone')
 

@@ -16,16 +16,13 @@ caller commits.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from portal import clock
@@ -42,7 +39,13 @@ from portal.assessment.models import FactorCategory
 from portal.audit.services import record, record_denied
 from portal.auth.models import User
 from portal.cases.models import Case, CaseTeamMember
-from portal.cases.services import record_contact, touch, visible_cases
+from portal.cases.services import (
+    ensure_case_open,
+    record_contact,
+    touch,
+    visible_cases,
+    worklist_cases,
+)
 from portal.extensions import db
 from portal.notifications.services import notify
 from portal.plan import services as plan
@@ -135,15 +138,57 @@ class Overview:
         return all(item.status in DONE for item in self.items if item.activity.required)
 
 
+# Nothing left for the member to do: such an activity is never overdue or due soon.
+NOTHING_TO_DO = (*DONE, ActivityStatus.SUBMITTED)
+
+
 def standing(activity: PlannedActivity, status: ActivityStatus, today: date) -> str | None:
     """Whether an activity the member still has to do is overdue or due soon."""
-    if activity.due_date is None or status in DONE or status is ActivityStatus.SUBMITTED:
+    if activity.due_date is None or status in NOTHING_TO_DO:
         return None
     if activity.due_date < today:
         return "overdue"
     if activity.due_date <= today + timedelta(days=DUE_SOON_DAYS):
         return "due_soon"
     return None
+
+
+def overdue_count(case_id, today: date):
+    """The number of overdue activities (as `standing` says) of the case's active plan, as a SQL
+    scalar subquery correlated to `case_id` (e.g. `Case.id`), for lists of cases."""
+    progress = ActivityProgress
+    return (
+        select(func.count(PlannedActivity.id))
+        .join(Goal, Goal.id == PlannedActivity.goal_id)
+        .join(PlanVersion, PlanVersion.id == Goal.version_id)
+        .outerjoin(
+            progress,
+            and_(
+                progress.case_id == PlanVersion.case_id,
+                progress.activity_key == PlannedActivity.key,
+            ),
+        )
+        .where(
+            PlanVersion.case_id == case_id,
+            PlanVersion.status == PlanStatus.ACTIVE,
+            PlannedActivity.due_date < today,
+            or_(progress.id.is_(None), progress.status.not_in(NOTHING_TO_DO)),
+        )
+        .scalar_subquery()
+    )
+
+
+def awaiting_verification_count(case_id):
+    """The number of the case's activities submitted and waiting for staff (what the verification
+    queue lists), as a SQL scalar subquery correlated to `case_id`."""
+    return (
+        select(func.count(ActivityProgress.id))
+        .where(
+            ActivityProgress.case_id == case_id,
+            ActivityProgress.status == ActivityStatus.SUBMITTED,
+        )
+        .scalar_subquery()
+    )
 
 
 def progress_by_key(case: Case) -> dict[str, ActivityProgress]:
@@ -329,6 +374,7 @@ def _change(
 def _require_member(case: Case, user: User) -> None:
     if user.id != case.member_id:
         raise ActivityError("not_allowed")
+    ensure_case_open(case)
 
 
 def _require_staff(user: User) -> None:
@@ -477,7 +523,7 @@ def verification_queue_query(user: User):
     return (
         select(ActivityProgress)
         .join(Case, Case.id == ActivityProgress.case_id)
-        .where(ActivityProgress.status == ActivityStatus.SUBMITTED, *visible_cases(user))
+        .where(ActivityProgress.status == ActivityStatus.SUBMITTED, *worklist_cases(user))
         .options(contains_eager(ActivityProgress.case).joinedload(Case.member))
         .order_by(ActivityProgress.changed_at, ActivityProgress.id)
     )
@@ -536,26 +582,6 @@ def summary_rows(current: Overview) -> list[SummaryRow]:
                 )
             )
     return rows
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: object) -> str:
-    """A CSV cell a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def csv_lines(header: list[str], rows: list[list[object]]) -> Iterator[str]:
-    """The CSV text, a line at a time (for a streamed response)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in [header, *rows]:
-        writer.writerow([safe_cell(value) for value in row])
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
 
 
 # --- The catalog ----------------------------------------------------------------------------------

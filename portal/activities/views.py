@@ -8,7 +8,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_babel import force_locale
@@ -17,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from portal import ratelimits
 from portal.access import Access, access
 from portal.activities import bp, labels, services, summary
 from portal.activities.charts import progress_chart
@@ -32,6 +32,7 @@ from portal.assessment import labels as assessment_labels
 from portal.assessment.models import FactorCategory
 from portal.auth.forms import ConfirmForm
 from portal.cases.services import get_case_for, member_case_or_404
+from portal.csv_export import csv_download
 from portal.extensions import db
 from portal.pagination import paginate
 from portal.plan import labels as plan_labels
@@ -126,13 +127,23 @@ def start(activity_key: str):
     return redirect(url_for("activities.member_activity", activity_key=activity.key))
 
 
+def _within_upload_limit(form) -> bool:
+    """The per-user limit on files sent; a refused form keeps what the member wrote."""
+    if ratelimits.allow("upload", current_user):
+        return True
+    form.evidence.errors.append(
+        _("You have sent many files today. Please try again tomorrow: your text is kept below.")
+    )
+    return False
+
+
 @bp.route("/activities/<activity_key>/submit", methods=["POST"])
 @access(Access.MEMBER)
 def submit(activity_key: str):
     case = member_case_or_404(current_user)
     _version, activity = services.active_activity_or_404(case, activity_key)
     form = SubmitForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _within_upload_limit(form):
         try:
             services.submit_evidence(
                 case,
@@ -188,10 +199,7 @@ def summary_csv():
     if current is None:
         return redirect(url_for("activities.member_view"))
     header, rows = summary.table(current)
-    response = Response(stream_with_context(services.csv_lines(header, rows)), mimetype="text/csv")
-    response.headers["Content-Disposition"] = 'attachment; filename="activities-summary.csv"'
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return csv_download("activities-summary.csv", header, rows)
 
 
 @bp.route("/activities/summary.pdf")

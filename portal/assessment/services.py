@@ -30,7 +30,7 @@ from portal.assessment.models import (
 from portal.audit.services import record, record_denied
 from portal.auth.models import User
 from portal.cases.models import Case, Stage
-from portal.cases.services import change_stage, touch
+from portal.cases.services import change_stage, ensure_case_open, touch
 from portal.extensions import db
 from portal.notifications.services import notify
 
@@ -299,6 +299,7 @@ def record_perspective(
     overall: str,
 ) -> int:
     """Append what the member wrote (skipping blank answers); returns how many entries."""
+    ensure_case_open(case)
     known = {f.key for f in version.factors}
     entries = [
         PerspectiveEntry(
@@ -372,6 +373,7 @@ def acknowledgement_of(version: AssessmentVersion) -> Acknowledgement | None:
 
 def acknowledge(version: AssessmentVersion, *, case: Case, member: User) -> bool:
     """Record that the member has reviewed `version` (once); False if already acknowledged."""
+    ensure_case_open(case)
     if acknowledgement_of(version) is not None:
         return False
     db.session.add(Acknowledgement(version_id=version.id, member_id=member.id))

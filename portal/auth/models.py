@@ -36,6 +36,8 @@ class User(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set while a second factor (portal/twofactor) is in use: sign-in then asks for a code.
+    two_factor_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     sessions: Mapped[list[UserSession]] = relationship(back_populates="user")
 

@@ -224,7 +224,7 @@ def _clear_throttle(email: str) -> None:
         db.session.delete(throttle)
 
 
-def _record_failure(email: str, user: User | None) -> bool:
+def record_failed_sign_in(email: str, user: User | None) -> bool:
     """Count a failed sign-in for this address; True when it has just locked the address."""
     config = current_app.config
     now = clock.now()
@@ -261,7 +261,7 @@ def authenticate(email: str, password: str) -> LoginResult:
         record("auth.login", actor=user, outcome=Outcome.FAILURE, detail="locked")
         return LoginResult(LoginOutcome.LOCKED)
     if not verify_password(user.password_hash if user else None, password):
-        locked = _record_failure(email, user)
+        locked = record_failed_sign_in(email, user)
         record(
             "auth.login",
             actor=user,

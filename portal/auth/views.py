@@ -1,6 +1,6 @@
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 
 from portal.access import Access, access
 from portal.audit.services import record
@@ -13,33 +13,25 @@ from portal.auth.forms import (
     NewPasswordForm,
 )
 from portal.auth.models import TokenPurpose
+from portal.auth.signin import begin_session, login_rate_limit
 from portal.extensions import db, limiter
+from portal.twofactor import services as two_factor
+from portal.twofactor.signin import ask_for_code
 from portal.urls import safe_next
-
-
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
-def _begin_session(user) -> None:
-    # A fresh cookie at sign-in: nothing from the anonymous session carries over.
-    session.clear()
-    services.start_session(
-        user, ip_address=request.remote_addr, user_agent=request.user_agent.string
-    )
-    session.permanent = True
-    login_user(user)
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @access(Access.ANONYMOUS)
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(login_rate_limit, methods=["POST"])
 def login():
     form = LoginForm()
     if form.validate_on_submit():
         result = services.authenticate(form.email.data, form.password.data)
+        if result.outcome is services.LoginOutcome.OK and two_factor.is_enabled(result.user):
+            db.session.commit()
+            return ask_for_code(result.user, request.args.get("next"))
         if result.outcome is services.LoginOutcome.OK:
-            _begin_session(result.user)
+            begin_session(result.user)
             db.session.commit()
             return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
         db.session.commit()
@@ -82,7 +74,7 @@ def accept_invitation(token: str):
     form.account_email = invitation.user.email
     if form.validate_on_submit():
         user = services.accept_invitation(invitation, form.password.data)
-        _begin_session(user)
+        begin_session(user)
         db.session.commit()
         flash(_("Welcome to the MSP Portal. Your password is set."), "success")
         return redirect(url_for("home.index"))
@@ -91,7 +83,7 @@ def accept_invitation(token: str):
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
 @access(Access.ANONYMOUS)
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(login_rate_limit, methods=["POST"])
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -119,7 +111,7 @@ def reset_password(token: str):
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @access(Access.AUTHENTICATED)
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(login_rate_limit, methods=["POST"])
 def change_password():
     form = ChangePasswordForm()
     form.account_email = current_user.email

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from portal.auth.models import User
 from portal.db_types import UTCDateTime, str_enum, utcnow
@@ -90,6 +90,19 @@ class Case(db.Model):
         back_populates="case", order_by="StageChange.changed_at"
     )
 
+    # Per-case figures of the caseload, computed in the page's own query (`with_expression`, see
+    # portal/cases/caseload.py); None when a query did not ask for them.
+    next_check_in_at: Mapped[datetime | None] = query_expression()
+    overdue_activities: Mapped[int | None] = query_expression()
+    awaiting_verification: Mapped[int | None] = query_expression()
+    unanswered_conversations: Mapped[int | None] = query_expression()
+    overdue_conversations: Mapped[int | None] = query_expression()
+
+    @property
+    def is_closed(self) -> bool:
+        """A closed case is read-only for its member (see `cases.services.ensure_case_open`)."""
+        return self.stage is Stage.CLOSED
+
     @property
     def step_index(self) -> int:
         """0-3 for the four program steps a member sees; 4 once the case is closed."""
@@ -126,6 +139,8 @@ class StageChange(db.Model):
     to_stage: Mapped[Stage] = mapped_column(str_enum(Stage, "to_stage"))
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Why, in words: a closing summary (as the member read it) or a reason to reopen.
+    note: Mapped[str | None] = mapped_column(Text)
 
     case: Mapped[Case] = relationship(back_populates="stage_changes")
 

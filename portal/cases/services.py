@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import abort, current_app
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import joinedload
+from werkzeug.exceptions import Forbidden
 
 from portal import clock
-from portal.audit.models import Outcome
+from portal.audit.models import AuditEvent, Outcome
 from portal.audit.services import record, record_denied
 from portal.auth.models import Role, User
 from portal.auth.services import (
@@ -22,17 +23,36 @@ from portal.auth.services import (
 )
 from portal.cases.models import (
     PROVINCE_TIME_ZONES,
+    BreakGlassAccess,
     Case,
     CaseTeamMember,
     MemberProfile,
     Stage,
     StageChange,
 )
+from portal.db_types import contains_pattern
 from portal.extensions import db
 
 
 class DuplicateMemberNumber(AccountError):
     pass
+
+
+class CaseError(Exception):
+    """Refused for a reason the user can be told (the view translates the code)."""
+
+
+class CaseClosed(Exception):
+    """A member tried to change a record of their closed case: their access is read-only."""
+
+
+class BreakGlassRequired(Forbidden):
+    """A staff member followed a link to a case they are not on: they are asked for a reason
+    (the cases blueprint renders the prompt; anything else sees a plain 403)."""
+
+    def __init__(self, case_id: int):
+        super().__init__()
+        self.case_id = case_id
 
 
 @dataclass
@@ -97,7 +117,9 @@ def refer_member(referral: Referral, *, referred_by: User | None, lead_advisor: 
     return case
 
 
-def change_stage(case: Case, stage: Stage, *, by: User | None) -> None:
+def change_stage(case: Case, stage: Stage, *, by: User | None, note: str | None = None) -> None:
+    """Move the case to `stage`, appending to its stage history (with `note`, when closing or
+    reopening: the history keeps every closing summary, even after a reopening)."""
     if case.stage is stage:
         return
     db.session.add(
@@ -106,6 +128,7 @@ def change_stage(case: Case, stage: Stage, *, by: User | None) -> None:
             from_stage=case.stage,
             to_stage=stage,
             changed_by_id=by.id if by else None,
+            note=note,
         )
     )
     case.stage = stage
@@ -137,39 +160,57 @@ def no_contact_since(now) -> datetime:
     return now - timedelta(weeks=current_app.config["CASE_NO_CONTACT_WEEKS"])
 
 
+def assigned_cases(user: User) -> list:
+    """Conditions limiting cases to the staff member's own: those they lead or are on the team
+    of (none for admins, who see every case)."""
+    if user.is_admin:
+        return []
+    on_team = exists().where(CaseTeamMember.case_id == Case.id, CaseTeamMember.staff_id == user.id)
+    return [or_(Case.lead_advisor_id == user.id, on_team)]
+
+
 def visible_cases(user: User) -> list:
-    """Conditions limiting cases to those `user` may see (none for admins)."""
+    """Conditions limiting cases to those `user` may see (none for admins): a member their own;
+    staff their own, and a case they opened with a stated reason until the grant expires."""
     if user.is_admin:
         return []
     if user.is_staff:
-        on_team = exists().where(
-            CaseTeamMember.case_id == Case.id, CaseTeamMember.staff_id == user.id
+        granted = exists().where(
+            BreakGlassAccess.case_id == Case.id,
+            BreakGlassAccess.staff_id == user.id,
+            BreakGlassAccess.expires_at > clock.now(),
         )
-        return [or_(Case.lead_advisor_id == user.id, on_team)]
+        return [or_(*assigned_cases(user), granted)]
     return [Case.member_id == user.id]
 
 
-def cases_query_for(user: User) -> Select:
-    return (
-        select(Case)
-        .where(*visible_cases(user))
-        .options(joinedload(Case.member), joinedload(Case.lead_advisor))
-        .order_by(Case.last_activity_at.desc(), Case.id.desc())
-    )
+def worklist_cases(user: User) -> list:
+    """Conditions limiting cases to those whose work fills `user`'s lists (inbox, unread counts,
+    verification queue): a case opened with break-glass may be read, but is not theirs to work."""
+    return assigned_cases(user) if user.is_staff else visible_cases(user)
 
 
 def get_case_for(user: User, case_id: int) -> Case:
-    """The case if `user` may see it; otherwise 404 (and the refusal is audited). Never load a case
-    by id any other way in a view."""
+    """The case if `user` may see it. Otherwise the refusal is audited, and staff are asked for a
+    reason to open it (BreakGlassRequired, a 403); anyone else gets a 404. Never load a case by id
+    any other way in a view."""
     case = db.session.scalar(
         select(Case)
         .where(Case.id == case_id, *visible_cases(user))
         .options(joinedload(Case.member), joinedload(Case.lead_advisor))
     )
     if case is None:
+        if user.is_staff and db.session.scalar(select(exists().where(Case.id == case_id))):
+            record_denied("case.break_glass_required", object_type="case", object_id=case_id)
+            raise BreakGlassRequired(case_id)
         record_denied("case.not_visible", object_type="case", object_id=case_id)
         abort(404)
     return case
+
+
+def record_case_view(case: Case, how: str) -> None:
+    """Staff looked at the case (its page, its timeline): a read of the member's file."""
+    record("case.viewed", object_type="case", object_id=case.id, case_id=case.id, detail=how)
 
 
 def current_case_of(member: User) -> Case | None:
@@ -209,3 +250,151 @@ def resend_invitation(case: Case, *, by: User) -> bool:
     send_invitation(case.member, case_id=case.id)
     touch(case)
     return True
+
+
+# --- Break-glass access ---------------------------------------------------------------------
+
+BREAK_GLASS_REASON_MIN = 20  # long enough to say why, e.g. "covering for the lead on leave"
+
+
+def case_for_break_glass_or_404(case_id: int) -> Case:
+    """Any case, for the break-glass prompt and grant only: the page shows the minimum (name,
+    member number, stage, lead) and opens nothing until a reason is given."""
+    case = db.session.scalar(
+        select(Case)
+        .where(Case.id == case_id)
+        .options(joinedload(Case.member), joinedload(Case.lead_advisor))
+    )
+    if case is None:
+        abort(404)
+    return case
+
+
+def can_see(user: User, case: Case) -> bool:
+    return bool(db.session.scalar(select(exists().where(Case.id == case.id, *visible_cases(user)))))
+
+
+def grant_break_glass(case: Case, *, staff: User, reason: str) -> BreakGlassAccess:
+    """Open `case` to `staff` for BREAK_GLASS_HOURS, for the reason they gave (audited; shown to
+    admins and in the member's view log)."""
+    reason = reason.strip()
+    if len(reason) < BREAK_GLASS_REASON_MIN:
+        raise CaseError("reason_too_short")
+    now = clock.now()
+    grant = BreakGlassAccess(
+        case_id=case.id,
+        staff_id=staff.id,
+        reason=reason,
+        granted_at=now,
+        expires_at=now + timedelta(hours=current_app.config["BREAK_GLASS_HOURS"]),
+    )
+    db.session.add(grant)
+    record(
+        "case.break_glass",
+        actor=staff,
+        object_type="case",
+        object_id=case.id,
+        case_id=case.id,
+        detail=reason,
+    )
+    return grant
+
+
+def break_glass_query() -> Select:
+    """Every break-glass access, newest first, for admins."""
+    return (
+        select(BreakGlassAccess)
+        .options(
+            joinedload(BreakGlassAccess.staff),
+            joinedload(BreakGlassAccess.case).joinedload(Case.member),
+        )
+        .order_by(BreakGlassAccess.granted_at.desc(), BreakGlassAccess.id.desc())
+    )
+
+
+def find_cases_query(text: str) -> Select:
+    """Cases whose member's name or member number contains `text` (any staff may search; the
+    results page shows only the minimum)."""
+    pattern = contains_pattern(text.strip().lower())
+    return (
+        select(Case)
+        .join(User, User.id == Case.member_id)
+        .join(MemberProfile, MemberProfile.user_id == Case.member_id)
+        .where(
+            or_(
+                func.lower(User.name).like(pattern, escape="\\"),
+                func.lower(MemberProfile.member_number).like(pattern, escape="\\"),
+            )
+        )
+        .options(joinedload(Case.member), joinedload(Case.lead_advisor))
+        .order_by(User.name, Case.id)
+    )
+
+
+def member_numbers(cases: list[Case]) -> dict[int, str]:
+    """Member id → member number, for a page of cases (one query)."""
+    ids = [case.member_id for case in cases]
+    if not ids:
+        return {}
+    return dict(
+        db.session.execute(
+            select(MemberProfile.user_id, MemberProfile.member_number).where(
+                MemberProfile.user_id.in_(ids)
+            )
+        ).all()
+    )
+
+
+def visible_ids(user: User, cases: list[Case]) -> set[int]:
+    """Which of `cases` `user` may open now (one query)."""
+    ids = [case.id for case in cases]
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(Case.id).where(Case.id.in_(ids), *visible_cases(user))))
+
+
+# --- The member's view log ---------------------------------------------------------------------
+
+# Audit actions that are a read of a member's records. Every "<feature>.viewed" counts too, so a
+# feature that audits its views that way appears in the log without a change here.
+VIEW_ACTIONS = (
+    "case.break_glass",
+    "conversation.downloaded",
+    "attachment.downloaded",
+    "evidence.downloaded",
+)
+
+
+def view_log_query(case: Case) -> Select:
+    """Views of the case's records by MSP staff and admins, newest first."""
+    return (
+        select(AuditEvent)
+        .where(
+            AuditEvent.case_id == case.id,
+            AuditEvent.actor_role.in_([Role.STAFF.value, Role.ADMIN.value]),
+            AuditEvent.outcome == Outcome.SUCCESS,
+            or_(AuditEvent.action.in_(VIEW_ACTIONS), AuditEvent.action.like("%.viewed")),
+        )
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+    )
+
+
+def actor_names(events: list[AuditEvent]) -> dict[int, str]:
+    """Actor id → name, for a page of audit events (one query)."""
+    ids = {event.actor_id for event in events if event.actor_id}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all())
+
+
+# --- Closing a case -----------------------------------------------------------------------
+
+
+def may_close(user: User, case: Case) -> bool:
+    return user.is_admin or user.id == case.lead_advisor_id
+
+
+def ensure_case_open(case: Case) -> None:
+    """The one guard of every member write: a closed case is read-only for its member."""
+    if case.is_closed:
+        raise CaseClosed(case.id)

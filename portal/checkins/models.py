@@ -68,6 +68,11 @@ class CheckIn(db.Model):
         back_populates="check_in", order_by="RescheduleRequest.created_at"
     )
 
+    @property
+    def open_request(self) -> RescheduleRequest | None:
+        """The member's request to reschedule that staff have not answered yet (at most one)."""
+        return next((r for r in self.reschedule_requests if r.resolved_at is None), None)
+
 
 class RescheduleRequest(db.Model):
     """A member's request to move a check-in, with their reason; staff reschedule or answer."""

@@ -23,9 +23,13 @@ from portal.cases.models import (
 )
 from portal.cases.services import Referral, refer_member
 from portal.demo.activities import load_activities_demo
+from portal.demo.admin import load_admin_demo
+from portal.demo.caseload import load_caseload_demo
+from portal.demo.checkins import load_checkins_demo
 from portal.demo.programme import load_programme_demo
 from portal.extensions import db
 from portal.messaging.demo import load_messaging_demo
+from portal.twofactor.services import enable_with_known_secret
 
 DEMO_PASSWORD = "msp-demo-2026"
 
@@ -87,6 +91,10 @@ def load_demo() -> None:
             email=email, name=name, role=role, password=DEMO_PASSWORD, language=language
         )
     advisor, advisor2 = staff["advisor@example.org"], staff["advisor2@example.org"]
+    if current_app.config["PORTAL_ENV"] == "development":
+        # Staff must sign in with a second factor; the demo's is published (see README).
+        for user in staff.values():
+            enable_with_known_secret(user, current_app.config["DEMO_TOTP_SECRET"])
 
     _member_with_case(
         email="member@example.org",
@@ -143,6 +151,9 @@ def load_demo() -> None:
     load_programme_demo(advisor)
     load_messaging_demo()
     load_activities_demo()
+    load_checkins_demo()
+    load_caseload_demo(advisor, advisor2)
+    load_admin_demo()
 
 
 @click.command("demo")

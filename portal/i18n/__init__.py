@@ -6,6 +6,7 @@ from flask_login import current_user
 from portal.access import Access, access
 from portal.auth.services import set_language
 from portal.extensions import db
+from portal.zones import zone_of
 
 bp = Blueprint("i18n", __name__)
 
@@ -24,8 +25,8 @@ def select_locale() -> str:
 
 def select_timezone() -> str:
     """The signed-in user's time zone (members' is set from their province at referral)."""
-    if current_user and current_user.is_authenticated and current_user.time_zone:
-        return current_user.time_zone
+    if current_user and current_user.is_authenticated:
+        return zone_of(current_user)
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
 
 

@@ -22,7 +22,14 @@ from portal import clock
 from portal.audit.services import record, record_denied
 from portal.auth.models import Role, User
 from portal.cases.models import Case, CaseTeamMember
-from portal.cases.services import record_contact, touch, visible_cases
+from portal.cases.services import (
+    ensure_case_open,
+    record_contact,
+    touch,
+    visible_cases,
+    worklist_cases,
+)
+from portal.db_types import contains_pattern
 from portal.extensions import db
 from portal.messaging.models import (
     CannedReply,
@@ -174,7 +181,10 @@ def post_message(
     uploads: list[CheckedUpload] = (),
 ) -> Message:
     """Append a message (or an internal note) with its attachments, move the response-time clock,
-    audit it and notify the other side. May raise UploadStorageError: the caller rolls back."""
+    audit it and notify the other side. May raise UploadStorageError: the caller rolls back.
+    A member cannot write on a closed case (CaseClosed)."""
+    if kind is MessageKind.MEMBER:
+        ensure_case_open(conversation.case)
     now = clock.now()
     message = Message(
         conversation_id=conversation.id, author_id=author.id, kind=kind, body=body, created_at=now
@@ -469,7 +479,7 @@ def unread_count_for(user: User) -> int:
         _unread_messages(user)
         .join(Conversation, Conversation.id == Message.conversation_id)
         .join(Case, Case.id == Conversation.case_id)
-        .where(*visible_cases(user))
+        .where(*worklist_cases(user))
     )
     return db.session.scalar(query) or 0
 
@@ -487,14 +497,9 @@ def unread_by_conversation(user: User, conversation_ids: list[int]) -> dict[int,
     return {conversation_id: count for count, conversation_id in db.session.execute(query)}
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def inbox_query(user: User, *, show: str | None, search: str | None, now: datetime) -> Select:
     """The team inbox: conversations of the cases `user` may see, filtered and searched."""
-    query = conversations_query_for(user)
+    query = conversations_query_for(user).where(*worklist_cases(user))
     if show == "unassigned":
         query = query.where(Conversation.assigned_to_id.is_(None))
     elif show == "mine":
@@ -504,7 +509,7 @@ def inbox_query(user: User, *, show: str | None, search: str | None, now: dateti
     elif show == "overdue":
         query = query.where(Conversation.reply_due_at < now)
     if search and search.strip():
-        pattern = _like(search.strip())
+        pattern = contains_pattern(search.strip())
         in_messages = exists().where(
             Message.conversation_id == Conversation.id, Message.body.ilike(pattern, escape="\\")
         )

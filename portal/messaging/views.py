@@ -5,11 +5,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from portal import clock
+from portal import clock, ratelimits
 from portal.access import Access, access
 from portal.audit.services import record
 from portal.auth.forms import ConfirmForm
-from portal.cases.services import current_case_of, get_case_for
+from portal.cases.services import current_case_of, ensure_case_open, get_case_for
 from portal.extensions import db
 from portal.messaging import bp, services
 from portal.messaging.forms import (
@@ -88,8 +88,26 @@ def inbox():
 # --- Starting a conversation ---------------------------------------------------------------------
 
 
+def _within_limits(form) -> bool:
+    """The per-user limits on messages and files; a refused form keeps its text."""
+    if not ratelimits.allow("message", current_user):
+        form.form_errors.append(
+            _(
+                "You have sent many messages in a short time. Wait a few minutes, then send "
+                "again: your text is kept below."
+            )
+        )
+        return False
+    if form.attachments.uploads and not ratelimits.allow("upload", current_user):
+        form.attachments.errors.append(
+            _("You have sent many files today. Send the message without them, or try tomorrow.")
+        )
+        return False
+    return True
+
+
 def _start(case, form: NewConversationForm):
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _within_limits(form):
         try:
             conversation = services.start_conversation(
                 case,
@@ -114,6 +132,7 @@ def new():
     if case is None:
         flash(_("You have no case in the program, so there is no team to write to."), "error")
         return redirect(url_for("messaging.index"))
+    ensure_case_open(case)
     return _start(case, NewConversationForm())
 
 
@@ -186,7 +205,7 @@ def reply(conversation_id: int):
                 form.body.data, canned, conversation.case.member.language
             )
         return _conversation_page(conversation, reply_form=form)
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _within_limits(form):
         kind = MessageKind.STAFF if current_user.is_staff else MessageKind.MEMBER
         try:
             services.post_message(
@@ -210,7 +229,7 @@ def reply(conversation_id: int):
 def add_note(conversation_id: int):
     conversation = services.get_conversation_for(current_user, conversation_id)
     form = NoteForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _within_limits(form):
         try:
             services.post_message(
                 conversation,

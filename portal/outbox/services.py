@@ -18,6 +18,10 @@ SUBJECTS = {
     "account_locked": lambda: gettext("Sign-in to your MSP Portal account was paused"),
     "notification": lambda: gettext("You have something new in the MSP Portal"),
     "digest": lambda: gettext("Your daily summary from the MSP Portal"),
+    "check_in_scheduled": lambda: gettext("MSP check-in: calendar invitation"),
+    "check_in_rescheduled": lambda: gettext("MSP check-in: new time"),
+    "check_in_cancelled": lambda: gettext("MSP check-in: cancelled"),
+    "check_in_reminder": lambda: gettext("MSP check-in: reminder"),
 }
 
 
@@ -37,9 +41,12 @@ def language_for(user: User) -> str:
     )
 
 
-def queue_email(user: User, template: str, **context) -> OutboxEmail:
+def queue_email(
+    user: User, template: str, *, calendar_ics: str | None = None, **context
+) -> OutboxEmail:
     """Render `templates/email/<template>.{txt,html}` in the user's language and add it to the
-    outbox (the caller commits, together with the action the email is about)."""
+    outbox (the caller commits, together with the action the email is about). `calendar_ics`, an
+    iCalendar text, is sent along as an attachment (check-ins)."""
     language = language_for(user)
     with force_locale(language):
         subject = SUBJECTS[template]()
@@ -55,6 +62,7 @@ def queue_email(user: User, template: str, **context) -> OutboxEmail:
         subject=subject,
         body_text=body_text,
         body_html=body_html,
+        calendar_ics=calendar_ics,
         message_id=f"<{uuid.uuid4().hex}@{domain}>",
     )
     db.session.add(email)

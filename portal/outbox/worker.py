@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 from flask import Flask, current_app
 from flask_mail import Message, sanitize_address, sanitize_addresses
+from icalendar import Calendar
 from sqlalchemy import and_, or_, select, update
 
 from portal import clock
@@ -78,6 +79,14 @@ def _as_message(email: OutboxEmail) -> Message:
     )
     # Flask-Mail writes its own random Message-ID; an extra header would add a second one.
     message.msgId = email.message_id
+    if email.calendar_ics:
+        # Calendar clients read the METHOD (REQUEST, CANCEL) from the Content-Type too.
+        method = str(Calendar.from_ical(email.calendar_ics).get("method", "REQUEST")).upper()
+        message.attach(
+            filename="msp-check-in.ics",
+            content_type=f"text/calendar; method={method}; charset=utf-8",
+            data=email.calendar_ics.encode("utf-8"),
+        )
     return message
 
 
@@ -138,6 +147,7 @@ def _mark_sent(email: OutboxEmail) -> None:
     email.last_error = None
     email.body_text = None
     email.body_html = None
+    email.calendar_ics = None
 
 
 def send_due_emails(limit: int = 50) -> tuple[int, int]:

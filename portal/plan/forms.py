@@ -72,8 +72,8 @@ class ShareForm(FlaskForm):
 class InputForm(FlaskForm):
     learning_preferences = CheckboxesField(
         _l("How do you prefer to learn?"),
+        # No Optional(): it would clear the refusal of an unknown choice (e.g. an empty one).
         choices=[SelectChoice(p.value, labels.LEARNING_PREFERENCES[p]) for p in LearningPreference],
-        validators=[Optional()],
     )
     availability = TextAreaField(
         _l("Your availability and constraints"),

@@ -20,7 +20,7 @@ from portal import clock
 from portal.audit.services import record, record_denied
 from portal.auth.models import User
 from portal.cases.models import Case, Stage
-from portal.cases.services import change_stage, touch
+from portal.cases.services import change_stage, ensure_case_open, touch
 from portal.extensions import db
 from portal.notifications.services import notify
 from portal.plan.models import (
@@ -316,6 +316,7 @@ def _require_open_for_sign_off(version: PlanVersion) -> None:
 
 def member_agrees(version: PlanVersion, *, case: Case, member: User) -> bool:
     """The member agrees to `version`. Returns True when this made the plan active."""
+    ensure_case_open(case)
     _require_open_for_sign_off(version)
     if version.member_agreed_at is None:
         version.member_agreed_at = clock.now()
@@ -390,6 +391,7 @@ def item_keys(version: PlanVersion) -> set[str]:
 def record_input(
     version: PlanVersion, *, case: Case, member: User, given: MemberInput
 ) -> PlanInput:
+    ensure_case_open(case)
     if given.is_empty():
         raise PlanError("empty_input")
     if given.target_key and given.target_key not in item_keys(version):

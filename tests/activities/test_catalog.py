@@ -120,4 +120,4 @@ def test_staff_not_on_the_case_cannot_copy_into_its_draft(app, people, signed_in
     response = signed_in(people["outsider"]).get(
         f"/cases/{people['case'].id}/plan/draft/from-catalog"
     )
-    assert response.status_code == 404
+    assert response.status_code == 403  # asked for a reason (break-glass), not let in

@@ -218,7 +218,7 @@ def test_team_colleague_may_verify_but_not_an_advisor_off_the_case(app, active, 
     key = activity(case, TITLE).key
     submit(case, TITLE)
     outsider = signed_in(active["outsider"])
-    assert outsider.post(f"/cases/{case.id}/activities/{key}/verify").status_code == 404
+    assert outsider.post(f"/cases/{case.id}/activities/{key}/verify").status_code == 403
     assert outsider.get("/verification").data.count(TITLE.encode()) == 0
     colleague = signed_in(active["colleague"])
     assert TITLE.encode() in colleague.get("/verification").data

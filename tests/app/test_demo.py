@@ -3,6 +3,16 @@ from portal.auth.models import User
 from portal.cases.models import Case, Stage
 from portal.extensions import db
 
+# portal/demo/caseload.py: more of the advisor's members, at every stage.
+CASELOAD_STAGES = {
+    "n.williams@example.org": Stage.REFERRED,
+    "f.haddad@example.org": Stage.ASSESSMENT,
+    "m.lefebvre@example.org": Stage.PLANNING,
+    "o.chen@example.org": Stage.ONGOING_SUPPORT,
+    "e.roy@example.org": Stage.ONGOING_SUPPORT,
+    "g.morin@example.org": Stage.CLOSED,
+}
+
 
 def test_demo_loads_once_with_the_documented_accounts(app, client):
     runner = app.test_cli_runner()
@@ -16,12 +26,14 @@ def test_demo_loads_once_with_the_documented_accounts(app, client):
         "member@example.org",
         "member2@example.org",
         "member3@example.org",
+        *CASELOAD_STAGES,
     }
     stages = {c.member.email: c.stage for c in db.session.scalars(db.select(Case))}
     assert stages == {
         "member@example.org": Stage.PLANNING,
         "member2@example.org": Stage.ONGOING_SUPPORT,
         "member3@example.org": Stage.REFERRED,
+        **CASELOAD_STAGES,
     }
     for email in emails - {"member3@example.org"}:
         response = app.test_client().post(

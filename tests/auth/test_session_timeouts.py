@@ -1,26 +1,7 @@
 """Idle (30 minutes) and absolute (12 hours) timeouts, with a controlled clock."""
 
-from datetime import timedelta
-
-import pytest
-
-from portal import clock
 from portal.auth.models import UserSession
 from portal.extensions import db
-
-
-@pytest.fixture
-def frozen_clock(monkeypatch):
-    class FrozenClock:
-        def __init__(self):
-            self.current = clock.now()
-
-        def advance(self, **delta):
-            self.current += timedelta(**delta)
-
-    frozen = FrozenClock()
-    monkeypatch.setattr(clock, "now", lambda: frozen.current)
-    return frozen
 
 
 def test_session_survives_activity_within_the_idle_limit(client, make_member, login, frozen_clock):

@@ -3,11 +3,8 @@ case with its lead advisor, and sign-in helpers for several people at once."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
 
-from portal import clock
 from portal.cases.models import CaseTeamMember
 from portal.extensions import db
 from portal.outbox.models import OutboxEmail
@@ -16,30 +13,6 @@ from portal.outbox.models import OutboxEmail
 @pytest.fixture
 def app_overrides(tmp_path) -> dict:
     return {"UPLOAD_DIR": str(tmp_path / "uploads")}
-
-
-class FrozenClock:
-    def __init__(self, start: datetime):
-        self.current = start
-
-    def __call__(self) -> datetime:
-        return self.current
-
-    def set(self, moment: datetime) -> datetime:
-        self.current = moment
-        return moment
-
-    def advance(self, **kwargs) -> datetime:
-        self.current = self.current + timedelta(**kwargs)
-        return self.current
-
-
-@pytest.fixture
-def frozen_clock(monkeypatch) -> FrozenClock:
-    """`portal.clock.now` stopped on Tuesday 15 January 2030, 12:00 UTC (07:00 in Toronto)."""
-    fake = FrozenClock(datetime(2030, 1, 15, 12, 0, 0, tzinfo=UTC))
-    monkeypatch.setattr(clock, "now", fake)
-    return fake
 
 
 @pytest.fixture

@@ -3,34 +3,11 @@ reading the outbox table. Plain helpers are in helpers.py."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
 
-from portal import clock
 from portal.extensions import db
 from portal.outbox.models import OutboxEmail
 from tests.outbox.helpers import HangingSMTPServer
-
-
-class FrozenClock:
-    def __init__(self, start: datetime):
-        self.current = start
-
-    def __call__(self) -> datetime:
-        return self.current
-
-    def advance(self, **kwargs) -> datetime:
-        self.current = self.current + timedelta(**kwargs)
-        return self.current
-
-
-@pytest.fixture
-def frozen_clock(monkeypatch) -> FrozenClock:
-    """`portal.clock.now` stopped at a fixed time; `frozen_clock.advance(seconds=…)` moves it."""
-    fake = FrozenClock(datetime(2030, 1, 15, 12, 0, 0, tzinfo=UTC))
-    monkeypatch.setattr(clock, "now", fake)
-    return fake
 
 
 @pytest.fixture

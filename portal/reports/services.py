@@ -1,0 +1,355 @@
+"""The program report: counts, rates and durations about the whole program, de-identified by design.
+
+No figure names anyone or carries free text. A figure drawn from fewer than `REPORT_MIN_MEMBERS`
+members is withheld (a count of 1 to 4 members, a median or rate over fewer than 5), so that a
+small program's report cannot point at one person; zero is shown as zero.
+
+Every figure is computed in the database, in a fixed number of queries whatever the size of the
+program; a median is read as the middle row(s) of an ordered query, never by loading every value.
+
+Definitions (also in the README):
+- Members per stage: each case's stage today (a member referred again has a case each). With a
+  period: the cases referred in it.
+- Referral to active plan: from a case's referral to the first time a version of its plan became
+  active (both sides signed off). With a period: plans first active in it.
+- Activity completion rate: on every plan active today, the activities completed (verified by
+  staff) divided by all activities of those plans less those waived. Today's picture: the period
+  does not apply.
+- Staff response time: a wait starts with a member message that nothing answers yet (the first
+  member message after the team's last reply in the conversation) and ends with the next staff
+  reply in the same conversation; internal notes do not count, nor waits still open. With a
+  period: waits that started in it.
+- Check-ins: scheduled in the period (or ever), by status: held, missed, cancelled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Float, Select, and_, case, distinct, func, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.functions import FunctionElement
+
+from portal.activities.models import ActivityProgress, ActivityStatus
+from portal.cases.models import STAGE_ORDER, Case, Stage
+from portal.checkins.models import CheckIn, CheckInStatus
+from portal.extensions import db
+from portal.messaging.models import Conversation, Message, MessageKind
+from portal.plan.models import Goal, PlannedActivity, PlanStatus, PlanVersion
+
+SECONDS_PER_DAY = 86_400
+SECONDS_PER_HOUR = 3_600
+
+
+class seconds_between(FunctionElement):  # noqa: N801 (a SQL function, named like one)
+    """Seconds from the first datetime column to the second, on PostgreSQL and SQLite."""
+
+    type = Float()
+    name = "seconds_between"
+    inherit_cache = True
+
+
+@compiles(seconds_between)
+def _seconds_between_postgresql(element, compiler, **kw) -> str:
+    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"CAST(EXTRACT(EPOCH FROM ({end} - {start})) AS DOUBLE PRECISION)"
+
+
+@compiles(seconds_between, "sqlite")
+def _seconds_between_sqlite(element, compiler, **kw) -> str:
+    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"((julianday({end}) - julianday({start})) * 86400.0)"
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime | None = None
+    end: datetime | None = None  # exclusive
+
+    def contains(self, column) -> list:
+        conditions = []
+        if self.start is not None:
+            conditions.append(column >= self.start)
+        if self.end is not None:
+            conditions.append(column < self.end)
+        return conditions
+
+
+@dataclass
+class MedianDuration:
+    members: int  # distinct cases measured
+    measured: int  # how many durations
+    median_seconds: float | None
+
+    def median_in(self, unit_seconds: int) -> float | None:
+        if self.median_seconds is None:
+            return None
+        return round(self.median_seconds / unit_seconds, 1)
+
+
+@dataclass
+class Completion:
+    members: int  # cases with an active plan
+    planned: int
+    waived: int
+    completed: int
+
+    @property
+    def counted(self) -> int:
+        return self.planned - self.waived
+
+    @property
+    def rate(self) -> float | None:
+        """Percent, one decimal."""
+        return round(100 * self.completed / self.counted, 1) if self.counted else None
+
+
+@dataclass
+class CheckIns:
+    members: int
+    held: int
+    missed: int
+    cancelled: int
+
+    @property
+    def held_rate(self) -> float | None:
+        """Held as a percent of those that were due to happen (held or missed)."""
+        due = self.held + self.missed
+        return round(100 * self.held / due, 1) if due else None
+
+
+@dataclass
+class ProgramReport:
+    period: Period
+    min_members: int
+    stages: list[tuple[Stage, int]]
+    referral_to_plan: MedianDuration
+    completion: Completion
+    response_time: MedianDuration
+    check_ins: CheckIns
+
+    def hides(self, members: int) -> bool:
+        """A count of members, or a figure drawn from that many, too small to show (none at all
+        is shown: there is nobody to point at)."""
+        return 0 < members < self.min_members
+
+    @property
+    def referral_to_plan_days(self) -> float | None:
+        return self.referral_to_plan.median_in(SECONDS_PER_DAY)
+
+    @property
+    def response_time_hours(self) -> float | None:
+        return self.response_time.median_in(SECONDS_PER_HOUR)
+
+    @property
+    def total(self) -> int:
+        return sum(count for _, count in self.stages)
+
+    @property
+    def hides_total(self) -> bool:
+        """With a stage count withheld, the total would give it away from the others."""
+        return any(self.hides(count) for _, count in self.stages)
+
+
+def _median(durations: Select) -> MedianDuration:
+    """The median of `durations`, a query of (case_id, seconds): a count, then the middle one or
+    two rows of the ordered query."""
+    durations = durations.subquery()
+    measured, members = db.session.execute(
+        select(func.count(), func.count(distinct(durations.c.case_id))).select_from(durations)
+    ).one()
+    if not measured:
+        return MedianDuration(members=0, measured=0, median_seconds=None)
+    middle = db.session.scalars(
+        select(durations.c.seconds)
+        .order_by(durations.c.seconds)
+        .offset((measured - 1) // 2)
+        .limit(2 - measured % 2)
+    ).all()
+    return MedianDuration(members, measured, sum(middle) / len(middle))
+
+
+def members_per_stage(period: Period) -> list[tuple[Stage, int]]:
+    counts = dict(
+        db.session.execute(
+            select(Case.stage, func.count())
+            .where(*period.contains(Case.referred_at))
+            .group_by(Case.stage)
+        ).all()
+    )
+    return [(stage, counts.get(stage, 0)) for stage in STAGE_ORDER]
+
+
+def referral_to_active_plan(period: Period) -> MedianDuration:
+    first_active = (
+        select(
+            PlanVersion.case_id.label("case_id"),
+            func.min(PlanVersion.activated_at).label("activated_at"),
+        )
+        .where(PlanVersion.activated_at.is_not(None))
+        .group_by(PlanVersion.case_id)
+        .subquery()
+    )
+    return _median(
+        select(
+            Case.id.label("case_id"),
+            seconds_between(Case.referred_at, first_active.c.activated_at).label("seconds"),
+        )
+        .join(first_active, first_active.c.case_id == Case.id)
+        .where(*period.contains(first_active.c.activated_at))
+    )
+
+
+def activity_completion() -> Completion:
+    status = ActivityProgress.status
+    members, planned, waived, completed = db.session.execute(
+        select(
+            func.count(distinct(PlanVersion.case_id)),
+            func.count(PlannedActivity.id),
+            func.coalesce(func.sum(case((status == ActivityStatus.WAIVED, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((status == ActivityStatus.COMPLETED, 1), else_=0)), 0),
+        )
+        .select_from(PlannedActivity)
+        .join(Goal, Goal.id == PlannedActivity.goal_id)
+        .join(PlanVersion, PlanVersion.id == Goal.version_id)
+        .outerjoin(
+            ActivityProgress,
+            and_(
+                ActivityProgress.case_id == PlanVersion.case_id,
+                ActivityProgress.activity_key == PlannedActivity.key,
+            ),
+        )
+        .where(PlanVersion.status == PlanStatus.ACTIVE)
+    ).one()
+    return Completion(members, planned, int(waived), int(completed))
+
+
+def staff_response_time(period: Period) -> MedianDuration:
+    member_message, later = aliased(Message), aliased(Message)
+    # For each member message, the team's next reply in its conversation (None: not answered).
+    next_reply_id = (
+        select(func.min(later.id))
+        .where(
+            later.conversation_id == member_message.conversation_id,
+            later.kind == MessageKind.STAFF,
+            later.id > member_message.id,
+        )
+        .scalar_subquery()
+    )
+    answered = (
+        select(member_message.created_at.label("sent_at"), next_reply_id.label("reply_id"))
+        .where(member_message.kind == MessageKind.MEMBER)
+        .subquery()
+    )
+    # The member messages a reply answers: the wait began with the first of them.
+    waits = (
+        select(answered.c.reply_id, func.min(answered.c.sent_at).label("started_at"))
+        .where(answered.c.reply_id.is_not(None))
+        .group_by(answered.c.reply_id)
+        .subquery()
+    )
+    reply = aliased(Message)
+    return _median(
+        select(
+            Conversation.case_id.label("case_id"),
+            seconds_between(waits.c.started_at, reply.created_at).label("seconds"),
+        )
+        .select_from(waits)
+        .join(reply, reply.id == waits.c.reply_id)
+        .join(Conversation, Conversation.id == reply.conversation_id)
+        .where(*period.contains(waits.c.started_at))
+    )
+
+
+def check_in_outcomes(period: Period) -> CheckIns:
+    outcomes = (CheckInStatus.HELD, CheckInStatus.MISSED, CheckInStatus.CANCELLED)
+    conditions = [CheckIn.status.in_(outcomes), *period.contains(CheckIn.scheduled_at)]
+    counts = dict(
+        db.session.execute(
+            select(CheckIn.status, func.count()).where(*conditions).group_by(CheckIn.status)
+        ).all()
+    )
+    members = db.session.scalar(select(func.count(distinct(CheckIn.case_id))).where(*conditions))
+    return CheckIns(
+        members=members,
+        held=counts.get(CheckInStatus.HELD, 0),
+        missed=counts.get(CheckInStatus.MISSED, 0),
+        cancelled=counts.get(CheckInStatus.CANCELLED, 0),
+    )
+
+
+def program_report(period: Period, *, min_members: int) -> ProgramReport:
+    return ProgramReport(
+        period=period,
+        min_members=min_members,
+        stages=members_per_stage(period),
+        referral_to_plan=referral_to_active_plan(period),
+        completion=activity_completion(),
+        response_time=staff_response_time(period),
+        check_ins=check_in_outcomes(period),
+    )
+
+
+CSV_HEADER = ["figure", "category", "value", "unit", "members"]
+WITHHELD = "withheld"
+
+
+def csv_rows(report: ProgramReport) -> Iterator[list[object]]:
+    """The report as rows of (figure, category, value, unit, members); a withheld figure says so
+    instead of its value."""
+    for stage, count in report.stages:
+        value = WITHHELD if report.hides(count) else count
+        yield ["members_per_stage", stage.value, value, "members", value]
+    total = WITHHELD if report.hides_total else report.total
+    yield ["members_per_stage", "total", total, "members", total]
+
+    def withheld_or(members: int, value: object) -> object:
+        return WITHHELD if report.hides(members) else value
+
+    timing = report.referral_to_plan
+    yield [
+        "referral_to_active_plan",
+        "median",
+        withheld_or(timing.members, report.referral_to_plan_days),
+        "days",
+        withheld_or(timing.members, timing.members),
+    ]
+    completion = report.completion
+    for category, value, unit in (
+        ("rate", completion.rate, "percent"),
+        ("completed", completion.completed, "activities"),
+        ("counted", completion.counted, "activities"),
+        ("waived", completion.waived, "activities"),
+    ):
+        yield [
+            "activity_completion",
+            category,
+            withheld_or(completion.members, value),
+            unit,
+            withheld_or(completion.members, completion.members),
+        ]
+    response = report.response_time
+    yield [
+        "staff_response_time",
+        "median",
+        withheld_or(response.members, report.response_time_hours),
+        "hours",
+        withheld_or(response.members, response.members),
+    ]
+    check_ins = report.check_ins
+    for category, value, unit in (
+        ("held", check_ins.held, "check-ins"),
+        ("missed", check_ins.missed, "check-ins"),
+        ("cancelled", check_ins.cancelled, "check-ins"),
+        ("held_rate", check_ins.held_rate, "percent"),
+    ):
+        yield [
+            "check_ins",
+            category,
+            withheld_or(check_ins.members, value),
+            unit,
+            withheld_or(check_ins.members, check_ins.members),
+        ]

@@ -1,0 +1,56 @@
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal import clock
+from portal.access import Access, access
+from portal.admin.forms import PeriodForm
+from portal.audit.services import record
+from portal.csv_export import csv_download
+from portal.extensions import db
+from portal.reports import bp, services
+from portal.reports.charts import check_in_chart, stage_chart, stage_labels
+from portal.zones import zone_of
+
+
+def _period_args() -> dict:
+    return {name: request.args[name] for name in ("date_from", "date_to") if request.args.get(name)}
+
+
+def _report(form: PeriodForm) -> services.ProgramReport:
+    start, end = form.bounds(zone_of(current_user))
+    return services.program_report(
+        services.Period(start, end), min_members=current_app.config["REPORT_MIN_MEMBERS"]
+    )
+
+
+@bp.route("/report")
+@access(Access.ADMIN)
+def report():
+    form = PeriodForm(formdata=request.args)
+    if not form.validate():
+        return render_template("reports/report.html", form=form, report=None)
+    program = _report(form)
+    return render_template(
+        "reports/report.html",
+        form=form,
+        report=program,
+        stage_labels=stage_labels(),
+        stage_chart=stage_chart(program),
+        check_in_chart=check_in_chart(program),
+        period_args=_period_args(),
+    )
+
+
+@bp.route("/report.csv")
+@access(Access.ADMIN)
+def report_csv():
+    form = PeriodForm(formdata=request.args)
+    if not form.validate():
+        flash(_("Correct the period before exporting."), "error")
+        return redirect(url_for("reports.report", **_period_args()))
+    program = _report(form)
+    record("report.exported", detail=" ".join(f"{k}={v}" for k, v in _period_args().items()))
+    db.session.commit()
+    filename = f"program-report-{clock.now():%Y%m%d}.csv"
+    return csv_download(filename, services.CSV_HEADER, services.csv_rows(program))

@@ -1,0 +1,243 @@
+"""The program report on known data: every figure exactly, on SQLite and PostgreSQL; small
+figures withheld; the period filter; the CSV export."""
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from portal.activities.models import ActivityProgress, ActivityStatus
+from portal.cases.models import Stage
+from portal.checkins.models import CheckIn, CheckInMode, CheckInStatus
+from portal.extensions import db
+from portal.messaging.models import Conversation, Message, MessageKind
+from portal.plan.models import ActivityKind, Goal, PlannedActivity, PlanStatus, PlanVersion
+
+REFERRED = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
+
+
+def _plan(case, staff, number, status, activated_days, activities):
+    """A plan version activated `activated_days` after referral, with one goal of activities
+    (key, status or None for no progress row yet)."""
+    version = PlanVersion(
+        case_id=case.id,
+        number=number,
+        status=status,
+        created_by_id=staff.id,
+        activated_at=REFERRED + timedelta(days=activated_days),
+    )
+    goal = Goal(key=f"g{case.id}-{number}", position=1, title="A goal")
+    version.goals.append(goal)
+    for position, (key, _status) in enumerate(activities):
+        goal.activities.append(
+            PlannedActivity(
+                key=key, position=position, title="An activity", kind=ActivityKind.READING
+            )
+        )
+    db.session.add(version)
+    for key, progress in activities:
+        if progress is not None and status is PlanStatus.ACTIVE:
+            db.session.add(ActivityProgress(case_id=case.id, activity_key=key, status=progress))
+
+
+def _messages(case, staff, script):
+    """A conversation on `case`: (kind, hours after referral) in order."""
+    conversation = Conversation(case_id=case.id, subject="Subject", started_by_id=staff.id)
+    db.session.add(conversation)
+    db.session.flush()
+    for kind, hours in script:
+        db.session.add(
+            Message(
+                conversation_id=conversation.id,
+                author_id=case.member_id if kind is MessageKind.MEMBER else staff.id,
+                kind=kind,
+                body="Text",
+                created_at=REFERRED + timedelta(hours=hours),
+            )
+        )
+        db.session.flush()  # ids in the order written, as in real life
+
+
+def _check_in(case, staff, status, days):
+    db.session.add(
+        CheckIn(
+            case_id=case.id,
+            scheduled_at=REFERRED + timedelta(days=days),
+            time_zone="America/Toronto",
+            mode=CheckInMode.PHONE,
+            agenda="Agenda",
+            status=status,
+            calendar_uid=f"uid-{case.id}-{days}-{status.value}",
+            scheduled_by_id=staff.id,
+        )
+    )
+
+
+@pytest.fixture
+def program(make_staff, make_case):
+    staff = make_staff()
+    a, b, c = (make_case(lead=staff, stage=Stage.ONGOING_SUPPORT) for _ in range(3))
+    d = make_case(lead=staff, stage=Stage.CLOSED)
+    make_case(lead=staff, stage=Stage.PLANNING)
+    make_case(lead=staff, stage=Stage.REFERRED)
+    for case in (a, b, c, d):
+        case.referred_at = REFERRED
+    M, S, N = MessageKind.MEMBER, MessageKind.STAFF, MessageKind.NOTE
+    # Referral to the first active plan: 10, 20, 40 and 50 days: median 30.
+    _plan(a, staff, 1, PlanStatus.SUPERSEDED, 10, [("a1", None)])
+    _plan(
+        a,
+        staff,
+        2,
+        PlanStatus.ACTIVE,
+        30,
+        [
+            ("a1", ActivityStatus.COMPLETED),
+            ("a2", ActivityStatus.WAIVED),
+            ("a3", ActivityStatus.IN_PROGRESS),
+            ("a4", None),
+        ],
+    )
+    _plan(
+        b,
+        staff,
+        1,
+        PlanStatus.ACTIVE,
+        20,
+        [("b1", ActivityStatus.COMPLETED), ("b2", ActivityStatus.COMPLETED), ("b3", None)],
+    )
+    _plan(c, staff, 1, PlanStatus.ACTIVE, 40, [("c1", ActivityStatus.SUBMITTED)])
+    _plan(d, staff, 1, PlanStatus.ACTIVE, 50, [("d1", ActivityStatus.COMPLETED)])
+    # Waits for a reply: 3 hours (two member messages, then a reply; the note does not count),
+    # 1 hour, and 10 hours; the last member message is still open.
+    _messages(a, staff, [(M, 0), (M, 1), (N, 2), (S, 3), (M, 5), (S, 6), (M, 7)])
+    _messages(b, staff, [(S, 0), (M, 1), (S, 11), (S, 12)])
+    # Check-ins: 2 held and 1 missed (case a), 1 cancelled (case b); scheduled ones do not count.
+    _check_in(a, staff, CheckInStatus.HELD, 35)
+    _check_in(a, staff, CheckInStatus.HELD, 77)
+    _check_in(a, staff, CheckInStatus.MISSED, 56)
+    _check_in(b, staff, CheckInStatus.CANCELLED, 60)
+    _check_in(b, staff, CheckInStatus.SCHEDULED, 90)
+    db.session.commit()
+
+
+@pytest.fixture
+def app_overrides():
+    return {"REPORT_MIN_MEMBERS": 1}
+
+
+def test_every_figure_on_known_data(app, program):
+    from portal.reports.services import Period, program_report
+
+    report = program_report(Period(), min_members=1)
+    assert report.stages == [
+        (Stage.REFERRED, 1),
+        (Stage.ASSESSMENT, 0),
+        (Stage.PLANNING, 1),
+        (Stage.ONGOING_SUPPORT, 3),
+        (Stage.CLOSED, 1),
+    ]
+    assert report.total == 6
+    assert (report.referral_to_plan.members, report.referral_to_plan_days) == (4, 30.0)
+    completion = report.completion
+    assert (completion.members, completion.planned, completion.waived) == (4, 9, 1)
+    assert (completion.completed, completion.counted, completion.rate) == (4, 8, 50.0)
+    response = report.response_time
+    assert (response.members, response.measured, report.response_time_hours) == (2, 3, 3.0)
+    check_ins = report.check_ins
+    assert (check_ins.members, check_ins.held, check_ins.missed, check_ins.cancelled) == (
+        2,
+        2,
+        1,
+        1,
+    )
+    assert check_ins.held_rate == 66.7
+
+
+def test_the_page_shows_tables_and_charts(admin_client, program):
+    page = admin_client.get("/admin/report")
+    assert page.status_code == 200
+    text = page.text
+    assert text.count('<svg class="chart"') == 2
+    for figure in ("30 days", "50% (4 of 8; 1 waived)", "3 hours", "66.7% of the check-ins"):
+        assert figure in text, figure
+    assert "Ongoing support</th><td>3</td>" in text.replace("\n", "").replace("  ", "")
+
+
+def test_a_period_narrows_the_figures(app, admin_client, program):
+    from portal.reports.services import Period, program_report
+
+    # From 15 days after referral: plans first active on day 20, 40 and 50; no wait started in it
+    # (all were on day 0); the check-ins of days 35 to 77.
+    start = REFERRED + timedelta(days=15)
+    report = program_report(Period(start=start), min_members=1)
+    assert report.referral_to_plan_days == 40.0 and report.referral_to_plan.members == 3
+    assert report.response_time.measured == 0 and report.response_time_hours is None
+    assert report.total == 0  # nobody was referred in it
+    assert report.completion.rate == 50.0  # today's picture whatever the period
+    # Through the page, in the admin's time zone: 16 to 31 January (Toronto).
+    page = admin_client.get("/admin/report?date_from=2030-01-16&date_to=2030-01-31").text
+    assert "20 days" in page and "No replies yet" in page
+    bad = admin_client.get("/admin/report?date_from=2030-02-01&date_to=2030-01-01")
+    assert bad.status_code == 200 and "The end date is before the start date." in bad.text
+
+
+def test_csv_export(admin, admin_client, program):
+    from portal.audit.models import AuditEvent
+
+    response = admin_client.get("/admin/report.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"].startswith(
+        'attachment; filename="program-report-'
+    )
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0] == ["figure", "category", "value", "unit", "members"]
+    table = {(row[0], row[1]): row[2] for row in rows[1:]}
+    assert table[("members_per_stage", "ongoing_support")] == "3"
+    assert table[("members_per_stage", "total")] == "6"
+    assert table[("referral_to_active_plan", "median")] == "30.0"
+    assert table[("activity_completion", "rate")] == "50.0"
+    assert table[("staff_response_time", "median")] == "3.0"
+    assert table[("check_ins", "held")] == "2" and table[("check_ins", "held_rate")] == "66.7"
+    exported = db.session.scalars(
+        db.select(AuditEvent).where(AuditEvent.action == "report.exported")
+    ).one()
+    assert exported.actor_id == admin.id
+
+
+def test_the_report_names_no_one(admin_client, program):
+    from portal.auth.models import User
+
+    page = admin_client.get("/admin/report").text + admin_client.get("/admin/report.csv").text
+    for user in db.session.scalars(db.select(User).where(User.role == "member")):
+        assert user.name not in page and user.email not in page
+
+
+def test_the_report_is_for_admins_only(make_staff, make_member, client_for):
+    for user in (make_staff(), make_member()):
+        client = client_for(user)
+        assert client.get("/admin/report").status_code == 403
+        assert client.get("/admin/report.csv").status_code == 403
+
+
+class TestSmallFiguresAreWithheld:
+    @pytest.fixture
+    def app_overrides(self):
+        return {"REPORT_MIN_MEMBERS": 5}
+
+    def test_figures_from_fewer_than_five_members_are_withheld(self, admin_client, program):
+        text = admin_client.get("/admin/report").text.replace("\n", "").replace("  ", "")
+        withheld = "Not shown: fewer than 5 members"
+        assert f"Ongoing support</th><td>{withheld}</td>" in text
+        assert "Assessment</th><td>0</td>" in text  # nobody is nobody to point at
+        assert "it would reveal a figure not shown" in text
+        assert "30 days" not in text and "3 hours" not in text and "50%" not in text
+        assert '<svg class="chart"' in text and "report-checkins" not in text
+        rows = list(csv.reader(io.StringIO(admin_client.get("/admin/report.csv").text)))
+        table = {(row[0], row[1]): row[2] for row in rows[1:]}
+        assert table[("members_per_stage", "ongoing_support")] == "withheld"
+        assert table[("members_per_stage", "assessment")] == "0"
+        assert table[("members_per_stage", "total")] == "withheld"
+        assert table[("referral_to_active_plan", "median")] == "withheld"
+        assert table[("check_ins", "held")] == "withheld"

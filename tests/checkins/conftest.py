@@ -1,0 +1,61 @@
+"""Fixtures for the check-in tests, with the clock frozen (`frozen_clock`, tests/conftest.py): a
+member in Alberta whose lead advisor is in Ontario (so times read differently on each side), a
+colleague on the case team, and outsiders."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal.cases.models import CaseTeamMember, Stage
+from portal.extensions import db
+from portal.outbox.models import OutboxEmail
+
+
+@pytest.fixture
+def people(frozen_clock, make_member, make_staff, make_admin, make_case):
+    member = make_member(name="Dr. Member One")
+    member.time_zone = "America/Edmonton"
+    lead = make_staff(name="Lead Advisor")
+    lead.time_zone = "America/Toronto"
+    colleague = make_staff(name="Team Colleague")
+    outsider = make_staff(name="Other Advisor")
+    other_member = make_member(name="Dr. Other Member")
+    case = make_case(member=member, lead=lead, stage=Stage.ONGOING_SUPPORT)
+    other_case = make_case(member=other_member, lead=outsider, stage=Stage.ONGOING_SUPPORT)
+    db.session.add(CaseTeamMember(case_id=case.id, staff_id=colleague.id))
+    db.session.commit()
+    return {
+        "member": member,
+        "lead": lead,
+        "colleague": colleague,
+        "outsider": outsider,
+        "other_member": other_member,
+        "case": case,
+        "other_case": other_case,
+    }
+
+
+@pytest.fixture
+def client_for(app, login):
+    """`client_for(user)`: a test client of its own, signed in as `user`."""
+
+    def make(user):
+        test_client = app.test_client()
+        login(user, test_client=test_client)
+        return test_client
+
+    return make
+
+
+@pytest.fixture
+def emails(app):
+    """`emails()`: the outbox rows, oldest first, as (recipient address, template)."""
+
+    def read():
+        db.session.expire_all()
+        return [
+            (row.to_address, row.template)
+            for row in db.session.scalars(db.select(OutboxEmail).order_by(OutboxEmail.id))
+        ]
+
+    return read

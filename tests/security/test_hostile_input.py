@@ -1,0 +1,389 @@
+"""Every form, fuzzed with hostile input: never a server error, and a refused submission changes
+nothing.
+
+The forms are found the way people find them: signed in as each demo account (and signed out), a
+crawler follows the portal's own links and collects every `<form>` it meets. Each form (by endpoint)
+then gets at least 200 hypothesis examples per database — NUL bytes, 100,000-character strings,
+right-to-left and astral Unicode, markup, impossible dates, negative and huge numbers, unknown
+choices — with the other fields left as the page filled them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
+
+import pyotp
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from werkzeug.exceptions import HTTPException
+
+from portal import clock
+from portal.demo import DEMO_PASSWORD, load_demo
+from portal.extensions import db
+
+EXAMPLES = 200
+MAX_PAGES_PER_ACCOUNT = 400
+PAGES_PER_ENDPOINT = 10
+
+# Links the crawler does not follow: they end the session, change the language, or download files.
+NOT_FOLLOWED = re.compile(r"^/(logout|language)|\.(csv|pdf|ics|txt)$|/(download|attachments?)/")
+# Forms that are not fuzzed, and why.
+NOT_FUZZED = {
+    "auth.logout": "ends the session under test; it takes no input but its CSRF token",
+    "i18n.switch_language": "only switches between the two languages; tested in tests/app",
+}
+# Tables that legitimately change on a refused request: the audit trail records the refusal,
+# sessions their last activity, throttles their counts, rate-limit and notification bookkeeping.
+BOOKKEEPING_TABLES = {"audit_events", "user_sessions", "login_throttles", "alembic_version"}
+
+HOSTILE_STRINGS = [
+    "\x00",
+    "a\x00b",
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "\u202egnp.exe",  # right-to-left override
+    "שלום עולם",
+    "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 😀🏳️‍🌈",
+    "\ud7ff\ue000\uffff",
+    "' OR 1=1 --",
+    '=HYPERLINK("http://evil.example","x")',
+    "../../etc/passwd",
+    "%s%n%x",
+    "   ",
+    "",
+]
+HOSTILE_NUMBERS = ["-1", "0", "-0", "1e309", "NaN", "inf", "0x10", "١٢", "99999999999999999999999"]
+HOSTILE_DATES = [
+    "2026-02-30",
+    "2026-13-01",
+    "0000-00-00",
+    "0001-01-01",
+    "9999-12-31",
+    "-2026-01-01",
+    "31/12/2026",
+    "2026-01-01T25:61",
+]
+
+text = st.one_of(
+    st.sampled_from(HOSTILE_STRINGS),
+    st.text(max_size=40),
+    st.builds(
+        lambda c, n: c * n, st.sampled_from(["a", "é", "😀", "<"]), st.sampled_from([5000, 100_000])
+    ),
+)
+numbers = st.one_of(
+    st.sampled_from(HOSTILE_NUMBERS),
+    st.integers(min_value=-(10**20), max_value=10**20).map(str),
+    text,
+)
+dates = st.one_of(st.sampled_from(HOSTILE_DATES), st.dates().map(str), text)
+times = st.one_of(st.sampled_from(["24:00", "12:60", "-1:00", "noon", "23:59:59.999"]), text)
+
+
+@dataclass
+class Field:
+    name: str
+    kind: str  # text, number, date, time, choice, checkbox, file, hidden
+    value: str = ""
+    options: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Form:
+    page: str
+    action: str
+    fields: dict[str, Field] = field(default_factory=dict)
+
+
+class _FormParser(HTMLParser):
+    """Forms (method post) and same-site links of a page."""
+
+    def __init__(self, page: str):
+        super().__init__()
+        self.page = page
+        self.forms: list[Form] = []
+        self.links: set[str] = set()
+        self._form: Form | None = None
+        self._select: Field | None = None
+        self._textarea: Field | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "a" and attrs.get("href"):
+            self.links.add(urljoin(self.page, attrs["href"]))
+        elif tag == "form" and (attrs.get("method") or "get").lower() == "post":
+            self._form = Form(self.page, urljoin(self.page, attrs.get("action") or self.page))
+            self.forms.append(self._form)
+        elif self._form is not None and attrs.get("formaction"):
+            self._form.action = urljoin(self.page, attrs["formaction"])
+        if self._form is None or not attrs.get("name") or tag == "button":
+            return
+        if tag == "input":
+            kind = (attrs.get("type") or "text").lower()
+            name = attrs["name"]
+            if kind in {"submit", "button", "image", "reset"}:
+                return
+            if kind in {"checkbox", "radio"}:
+                existing = self._form.fields.setdefault(name, Field(name, "choice"))
+                existing.options.append(attrs.get("value") or "on")
+                if "checked" in attrs:
+                    existing.value = attrs.get("value") or "on"
+                return
+            kinds = {"number": "number", "date": "date", "time": "time", "file": "file"}
+            kinds["hidden"] = "hidden"
+            self._form.fields[name] = Field(name, kinds.get(kind, "text"), attrs.get("value") or "")
+        elif tag == "select":
+            self._select = self._form.fields[attrs["name"]] = Field(attrs["name"], "choice")
+        elif tag == "option" and self._select is not None:
+            value = attrs.get("value", "")
+            self._select.options.append(value)
+            if "selected" in attrs or not self._select.value:
+                self._select.value = value
+        elif tag == "textarea":
+            self._textarea = self._form.fields[attrs["name"]] = Field(attrs["name"], "text")
+
+    def handle_data(self, data):
+        if self._textarea is not None:
+            self._textarea.value += data
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._form = None
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+
+def _local_path(url: str) -> str | None:
+    parts = urlsplit(url)
+    if parts.netloc not in {"", "localhost"} or parts.scheme not in {"", "http"}:
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def _get_endpoint(adapter, path: str) -> str | None:
+    try:
+        return adapter.match(urlsplit(path).path, method="GET")[0]
+    except HTTPException:
+        return None
+
+
+def crawl(app: Flask, client, start: str) -> list[Form]:
+    """Every post form on the pages reachable from `start` by the signed-in user's links. Pages of
+    one endpoint show the same forms: a few of each are enough."""
+    adapter = app.url_map.bind("localhost")
+    seen: set[str] = set()
+    per_endpoint: dict[str | None, int] = {}
+    queue = [start]
+    forms: list[Form] = []
+    while queue and len(seen) < MAX_PAGES_PER_ACCOUNT:
+        path = queue.pop(0)
+        if path in seen or NOT_FOLLOWED.search(path.split("?")[0]):
+            continue
+        seen.add(path)
+        endpoint = _get_endpoint(adapter, path)
+        if per_endpoint.get(endpoint, 0) >= PAGES_PER_ENDPOINT:
+            continue
+        per_endpoint[endpoint] = per_endpoint.get(endpoint, 0) + 1
+        response = client.get(path)
+        if response.status_code in {301, 302, 303} and _local_path(response.location):
+            queue.append(_local_path(urljoin("http://localhost" + path, response.location)))
+            continue
+        if response.status_code != 200 or "text/html" not in response.content_type:
+            continue
+        parser = _FormParser("http://localhost" + path)
+        parser.feed(response.text)
+        forms.extend(parser.forms)
+        for link in sorted(parser.links):
+            local = _local_path(link)
+            if local and local not in seen and "page=" not in local:
+                queue.append(local)
+    return forms
+
+
+def _endpoint(app: Flask, form: Form) -> str:
+    adapter = app.url_map.bind("localhost")
+    try:
+        return adapter.match(urlsplit(form.action).path, method="POST")[0]
+    except HTTPException as error:
+        raise AssertionError(f"a form on {form.page} posts to {form.action}: {error}") from error
+
+
+def _row_counts() -> dict[str, int]:
+    tables = [t for t in db.metadata.sorted_tables if t.name not in BOOKKEEPING_TABLES]
+    union = sa.union_all(
+        *(
+            sa.select(sa.literal(t.name).label("name"), sa.func.count().label("n")).select_from(t)
+            for t in tables
+        )
+    )
+    return dict(db.session.execute(union).all())
+
+
+def _strategy(form_field: Field):
+    if form_field.kind == "hidden" and form_field.name == "csrf_token":
+        return st.just(form_field.value)
+    base = {
+        "number": numbers,
+        "date": dates,
+        "time": times,
+        "choice": st.one_of(st.sampled_from(form_field.options or [""]), text),
+    }.get(form_field.kind, text)
+    # Each field is sometimes left as the page had it, sometimes missing, mostly hostile.
+    return st.one_of(st.just(form_field.value), st.none(), base, base)
+
+
+def _refused(response) -> bool:
+    return response.status_code >= 400 or (
+        response.status_code == 200 and "There is a problem" in response.text
+    )
+
+
+def fuzz_form(app: Flask, client, form: Form) -> None:
+    fields = {name: f for name, f in form.fields.items() if f.kind != "file"}
+    action = _local_path(form.action)
+
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(values=st.fixed_dictionaries({name: _strategy(f) for name, f in fields.items()}))
+    def submit(values):
+        data = {name: value for name, value in values.items() if value is not None}
+        before = _row_counts()
+        db.session.remove()
+        response = client.post(action, data=data)
+        where = f"POST {action} {sorted(data)}"
+        assert response.status_code < 500, where
+        if _refused(response):
+            assert _row_counts() == before, f"a refused submission changed data: {where}"
+        db.session.remove()
+
+    submit()
+
+
+@pytest.fixture
+def app_overrides(tmp_path) -> dict:
+    # Rate limits would turn later examples into 429s and hide what the forms do.
+    # Server errors raise here, with their traceback, instead of becoming a 500 page.
+    return {
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "RATELIMIT_ENABLED": False,
+        "PROPAGATE_EXCEPTIONS": True,
+    }
+
+
+def _form_of(action: str, form_class) -> Form:
+    """A form the demo never shows (its state does not arise there), from its WTForms class."""
+    from wtforms import (
+        BooleanField,
+        DateField,
+        DecimalField,
+        FileField,
+        IntegerField,
+        RadioField,
+        SelectField,
+        SelectMultipleField,
+        TimeField,
+    )
+
+    kinds = [
+        (FileField, "file"),
+        (BooleanField, "choice"),
+        ((SelectField, SelectMultipleField, RadioField), "choice"),
+        (DateField, "date"),
+        (TimeField, "time"),
+        ((IntegerField, DecimalField), "number"),
+    ]
+    form = Form(page=action, action="http://localhost" + action)
+    for wtf_field in form_class(meta={"csrf": False}):
+        kind = next((k for types, k in kinds if isinstance(wtf_field, types)), "text")
+        choices = getattr(wtf_field, "choices", None) or []
+        options = [str(getattr(c, "value", c[0] if isinstance(c, tuple) else c)) for c in choices]
+        form.fields[wtf_field.name] = Field(wtf_field.name, kind, options=options)
+    return form
+
+
+def _sign_in(app, client, email: str, *, stop_at_code: bool) -> None:
+    signed_in = client.post("/login", data={"email": email, "password": DEMO_PASSWORD})
+    assert signed_in.status_code == 302, email
+    if signed_in.location == "/login/code" and not stop_at_code:
+        code = pyotp.TOTP(app.config["DEMO_TOTP_SECRET"]).at(clock.now())
+        assert client.post("/login/code", data={"code": code}).status_code == 302, email
+
+
+def _accounts(app) -> list[tuple[str | None, list[str], list[Form]]]:
+    """Who crawls from where (signed out with a live invitation and reset link, then each demo
+    account), with the forms of states the demo does not hold for them."""
+    from portal.auth.forms import ConfirmForm
+    from portal.auth.models import TokenPurpose
+    from portal.auth.services import find_user_by_email, issue_token
+    from portal.cases.services import current_case_of
+    from portal.checkins.forms import OutcomeForm
+    from portal.checkins.models import CheckIn
+    from portal.twofactor.services import enable_with_known_secret
+
+    member = find_user_by_email("member@example.org")
+    member2 = find_user_by_email("member2@example.org")
+    invitation = issue_token(find_user_by_email("member3@example.org"), TokenPurpose.INVITATION)
+    reset = issue_token(member, TokenPurpose.PASSWORD_RESET)
+    # member2 uses two-step sign-in, so that its settings and the code step show their forms.
+    enable_with_known_secret(member2, app.config["DEMO_TOTP_SECRET"])
+    case2 = current_case_of(member2)
+    check_in = db.session.scalars(db.select(CheckIn).where(CheckIn.case_id == case2.id)).first()
+    db.session.commit()
+    with app.test_request_context():
+        acknowledge = _form_of("/assessment/versions/1/acknowledge", ConfirmForm)
+        complete = _form_of(f"/cases/{case2.id}/activities/complete", ConfirmForm)
+        outcome = _form_of(f"/cases/{case2.id}/check-ins/{check_in.id}/outcome", OutcomeForm)
+    signed_out = ["/login", f"/invitation/{invitation}", f"/reset-password/{reset}"]
+    return [
+        (None, signed_out, []),
+        ("member@example.org", ["/"], [acknowledge]),
+        ("member2@example.org", ["/"], []),
+        ("member2@example.org", ["/login/code"], []),  # stops at the code step
+        ("advisor@example.org", ["/", "/cases/?stage=closed"], [complete, outcome]),
+        ("advisor2@example.org", ["/", "/cases/find?q=Dr"], []),
+        ("admin@example.org", ["/"], []),
+    ]
+
+
+def test_every_form_survives_hostile_input(app):
+    load_demo()
+    db.session.commit()
+    fuzzed: set[str] = set()
+    for email, starts, unshown in _accounts(app):
+        client = app.test_client()
+        if email:
+            _sign_in(app, client, email, stop_at_code="/login/code" in starts)
+        # Fuzzing changes what pages show (a draft started shows the draft's forms): crawl again
+        # until no new form appears.
+        while True:
+            forms = {}
+            for start in starts:
+                for form in crawl(app, client, start) + unshown:
+                    endpoint = _endpoint(app, form)
+                    if endpoint not in NOT_FUZZED and endpoint not in fuzzed:
+                        forms.setdefault(endpoint, form)
+            if not forms:
+                break
+            for endpoint, form in sorted(forms.items()):
+                fuzz_form(app, client, form)
+                fuzzed.add(endpoint)
+    post_endpoints = {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if "POST" in rule.methods and rule.endpoint not in NOT_FUZZED
+    }
+    missing = sorted(post_endpoints - fuzzed)
+    assert missing == [], f"forms no demo page shows, so never fuzzed: {missing}"

@@ -201,7 +201,9 @@ def get_case_for(user: User, case_id: int) -> Case:
     )
     if case is None:
         if user.is_staff and db.session.scalar(select(exists().where(Case.id == case_id))):
-            record_denied("case.break_glass_required", object_type="case", object_id=case_id)
+            record_denied(
+                "case.break_glass_required", object_type="case", object_id=case_id, case_id=case_id
+            )
             raise BreakGlassRequired(case_id)
         record_denied("case.not_visible", object_type="case", object_id=case_id)
         abort(404)

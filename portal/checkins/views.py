@@ -80,6 +80,7 @@ def member_list():
     db.session.commit()
     return render_template(
         "checkins/member.html",
+        case=case,
         viewer_zone=zone_of(current_user),
         **_split(services.check_ins_of(case)),
         **_page_values(),

@@ -58,7 +58,7 @@ def index():
         page=page,
         unread=unread,
         frequency=frequency_for(current_user),
-        has_case=current_case_of(current_user) is not None,
+        case=current_case_of(current_user),
     )
 
 

@@ -7,7 +7,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from portal.checkins.forms import OTHER_ZONE, TimeZoneField, zone_choices
 from portal.notifications.models import Frequency
-from portal.zones import is_known_zone
+from portal.zones import is_known_zone, zone_label
 
 
 class NotificationSettingsForm(FlaskForm):
@@ -38,7 +38,7 @@ class NotificationSettingsForm(FlaskForm):
     def set_zone_choices(self, current: str) -> None:
         """The Canadian zones (and `current` first if it is another), then "Another"."""
         self.time_zone.choices = [
-            *zone_choices([(current, current)]),
+            *zone_choices([(current, zone_label(current))]),
             SelectChoice(OTHER_ZONE, gettext("Another time zone")),
         ]
 

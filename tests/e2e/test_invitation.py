@@ -60,7 +60,7 @@ def test_referred_member_accepts_the_invitation_once(
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Cases").click()
     expect(page).to_have_url(re.compile(r"/cases/$"))
-    cases = page.get_by_role("table", name="Cases, most recent activity first")
+    cases = page.get_by_role("table", name="Cases (1)")
     expect(cases.get_by_role("row")).to_have_count(2)
     expect(cases.get_by_role("row").nth(1)).to_contain_text("Dr. Amélie Roy")
     check_page(page)

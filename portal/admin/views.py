@@ -31,7 +31,7 @@ from portal.auth.services import DuplicateEmail, set_active
 from portal.cases.services import get_case_for
 from portal.csv_export import csv_download
 from portal.extensions import db
-from portal.outbox.models import EmailStatus
+from portal.outbox.models import EmailStatus, OutboxEmail
 from portal.pagination import paginate
 from portal.zones import zone_of
 
@@ -307,6 +307,8 @@ def outbox():
 @bp.route("/outbox/<int:email_id>/retry", methods=["POST"])
 @access(Access.ADMIN)
 def retry_email(email_id: int):
+    if db.session.get(OutboxEmail, email_id) is None:
+        abort(404)
     form = ConfirmForm()
     if form.validate_on_submit():
         if services.retry_email(email_id, by=current_user):

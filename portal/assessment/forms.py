@@ -88,6 +88,10 @@ class ReleaseForm(FlaskForm):
     )
 
 
+def _blank_to_none(value):
+    return value.strip() or None if isinstance(value, str) else value
+
+
 def perspective_form(version: AssessmentVersion, **kwargs) -> FlaskForm:
     """The member's perspective on each factor of `version`, and overall."""
 
@@ -104,6 +108,8 @@ def perspective_form(version: AssessmentVersion, **kwargs) -> FlaskForm:
             RadioField(
                 _l("Your view of this factor"),
                 choices=[SelectChoice(p.value, label) for p, label in labels.POSITIONS.items()],
+                # Optional() lets a blank answer through unchecked: make it "no answer".
+                filters=[_blank_to_none],
                 validators=[Optional()],
             ),
         )

@@ -57,6 +57,15 @@ def test_an_empty_submission_is_refused_and_keeps_nothing(client, login, release
     assert db.session.scalar(db.select(db.func.count()).select_from(PerspectiveEntry)) == 0
 
 
+def test_a_blank_position_is_no_position(client, login, released):
+    case, version = released
+    login(case.member)
+    blank = {f"position_{factor.key}": "   " for factor in version.factors}
+    response = client.post("/assessment/versions/1/perspective", data=blank)
+    assert response.status_code == 400
+    assert db.session.scalar(db.select(db.func.count()).select_from(PerspectiveEntry)) == 0
+
+
 def test_a_rejected_submission_keeps_what_the_member_typed(client, login, released):
     case, version = released
     login(case.member)

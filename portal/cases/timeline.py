@@ -46,6 +46,9 @@ AUDITED = {
     "assessment.perspective_added": "responses",
     "assessment.acknowledged": "responses",
     "plan.input_added": "responses",
+    "check_in.rescheduled": "checkins",
+    "check_in.reschedule_requested": "checkins",
+    "check_in.reschedule_declined": "checkins",
 }
 
 
@@ -242,7 +245,13 @@ def _stages(case: Case, kinds: set[str], before) -> list[Entry]:
         .where(StageChange.case_id == case.id, StageChange.from_stage.is_not(None))
     )
     return [
-        Entry(change.changed_at, "stage", "stage.changed", name, {"to": change.to_stage})
+        Entry(
+            change.changed_at,
+            "stage",
+            "stage.changed",
+            name,
+            {"to": change.to_stage, "note": change.note},
+        )
         for change, name in rows
     ]
 

@@ -134,3 +134,34 @@ def test_viewing_the_timeline_is_audited_and_refused_to_others(client, login, ma
     member_client = client.application.test_client()
     login(make_member(), test_client=member_client)
     assert member_client.get(f"/cases/{case.id}/timeline").status_code == 403
+
+
+def test_reschedules_requests_and_closings_are_in_the_story(client, login, story):
+    from portal.cases.closing import close_case
+    from portal.checkins import services as checkins
+    from portal.checkins.models import CheckIn
+
+    case, lead, _ = story
+    upcoming = db.session.scalars(
+        db.select(CheckIn).where(CheckIn.status == CheckInStatus.SCHEDULED)
+    ).one()
+    checkins.request_reschedule(
+        upcoming, member=case.member, reason="On call that week", preferred_times=None
+    )
+    checkins.reschedule_check_in(
+        upcoming,
+        by=lead,
+        slot=checkins.Slot(upcoming.scheduled_at + timedelta(days=2), "America/Toronto"),
+        sequence=upcoming.calendar_sequence,
+    )
+    close_case(case, by=lead, summary="Every goal of the plan is met.")
+    db.session.commit()
+    login(lead)
+    text = " || ".join(_entries(client.get(f"/cases/{case.id}/timeline").text))
+    for expected in (
+        "The member asked to reschedule a check-in",
+        "Check-in moved to a new time",
+        "Case closed",
+        "Closing summary: Every goal of the plan is met.",
+    ):
+        assert expected in text, expected

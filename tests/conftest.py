@@ -233,3 +233,30 @@ def frozen_clock(monkeypatch) -> FrozenClock:
     fake = FrozenClock(datetime(2030, 1, 15, 12, 0, 0, tzinfo=UTC))
     monkeypatch.setattr(clock, "now", fake)
     return fake
+
+
+@pytest.fixture
+def client_for(app, login):
+    """`client_for(user)`: a test client of its own, signed in as `user`."""
+
+    def make(user):
+        test_client = app.test_client()
+        login(user, test_client=test_client)
+        return test_client
+
+    return make
+
+
+@pytest.fixture
+def emails(app):
+    """`emails()`: the outbox rows, oldest first, as (recipient address, template)."""
+    from portal.outbox.models import OutboxEmail
+
+    def read():
+        db.session.expire_all()
+        return [
+            (row.to_address, row.template)
+            for row in db.session.scalars(db.select(OutboxEmail).order_by(OutboxEmail.id))
+        ]
+
+    return read

@@ -102,7 +102,7 @@ def test_a_failed_email_without_its_content_cannot_be_retried(admin_client, make
     admin_client.post(f"/admin/outbox/{email.id}/retry")
     db.session.refresh(email)
     assert email.status is EmailStatus.FAILED
-    assert admin_client.post("/admin/outbox/999999/retry").status_code == 302
+    assert admin_client.post("/admin/outbox/999999/retry").status_code == 404
 
 
 def test_the_outbox_page_costs_the_same_whatever_the_number_of_emails(

@@ -8,7 +8,6 @@ import pytest
 
 from portal.cases.models import CaseTeamMember, Stage
 from portal.extensions import db
-from portal.outbox.models import OutboxEmail
 
 
 @pytest.fixture
@@ -33,29 +32,3 @@ def people(frozen_clock, make_member, make_staff, make_admin, make_case):
         "case": case,
         "other_case": other_case,
     }
-
-
-@pytest.fixture
-def client_for(app, login):
-    """`client_for(user)`: a test client of its own, signed in as `user`."""
-
-    def make(user):
-        test_client = app.test_client()
-        login(user, test_client=test_client)
-        return test_client
-
-    return make
-
-
-@pytest.fixture
-def emails(app):
-    """`emails()`: the outbox rows, oldest first, as (recipient address, template)."""
-
-    def read():
-        db.session.expire_all()
-        return [
-            (row.to_address, row.template)
-            for row in db.session.scalars(db.select(OutboxEmail).order_by(OutboxEmail.id))
-        ]
-
-    return read

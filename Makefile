@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 CATALOG := portal/translations/fr/LC_MESSAGES/messages
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-dev translations extract-messages lint lock clean
+.PHONY: run test install install-dev translations extract-messages lint lock clean bench
 
 run: install $(CATALOG).mo
 	mkdir -p instance
@@ -47,6 +47,21 @@ lock:
 		.venv-tools/bin/pip install --quiet pip-tools==7.6.2)
 	.venv-tools/bin/$(PIP_COMPILE) --output-file requirements.txt requirements.in
 	.venv-tools/bin/$(PIP_COMPILE) --output-file requirements-dev.txt requirements-dev.in
+
+# The benchmark of docs/performance.md: loads the synthetic program (once; drop the database to
+# reload), then measures every page (demo and full size), a send while SMTP hangs, and gunicorn
+# under wrk (`apt-get install wrk redis-server`). On SQLite: BENCH_SCALE=tenth
+# BENCH_DATABASE_URL=sqlite:///$(CURDIR)/instance/bench.db BENCH_DEMO_DATABASE_URL=sqlite:///...
+BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/msp_bench
+BENCH_DEMO_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/msp_bench_demo
+BENCH_SCALE ?= full
+BENCH_RESULTS ?= instance/bench
+bench: install $(CATALOG).mo
+	$(BIN)/flask bench load --scale $(BENCH_SCALE) --database $(BENCH_DATABASE_URL)
+	$(BIN)/flask bench pages --database $(BENCH_DATABASE_URL) \
+		--demo-database $(BENCH_DEMO_DATABASE_URL) --markdown $(BENCH_RESULTS)
+	$(BIN)/flask bench smtp-hang --database $(BENCH_DATABASE_URL) --markdown $(BENCH_RESULTS)
+	$(BIN)/flask bench load-test --database $(BENCH_DATABASE_URL) --markdown $(BENCH_RESULTS)
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -60,6 +60,10 @@ class Config:
     # Per user (portal/ratelimits.py): messages and notes sent, and requests carrying files.
     MESSAGE_RATE_LIMIT = "10 per minute;100 per hour"
     UPLOAD_RATE_LIMIT = "20 per hour;100 per day"
+    # Per member (portal/privacy): archives of all their data, each built from every stored file.
+    PRIVACY_ARCHIVE_RATE_LIMIT = "5 per hour;20 per day"
+    # Per user: requests to change the account's email address (each sends a confirmation link).
+    EMAIL_CHANGE_RATE_LIMIT = "5 per hour;10 per day"
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCKOUT = timedelta(minutes=15)
 
@@ -75,6 +79,7 @@ class Config:
     PASSWORD_HASHING = "standard"
     INVITATION_VALIDITY = timedelta(days=7)
     PASSWORD_RESET_VALIDITY = timedelta(hours=1)
+    EMAIL_CHANGE_VALIDITY = timedelta(hours=24)
 
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session, which has its own limits
 
@@ -184,6 +189,7 @@ def settings_from_environment(environ: dict[str, str] | None = None) -> dict:
         "MAIL_PASSWORD",
         "MAIL_DEFAULT_SENDER",
         "RATELIMIT_STORAGE_URI",
+        "RATELIMIT_KEY_PREFIX",
         "UPLOAD_DIR",
         "MESSAGING_URGENT_PHONE",
     ):

@@ -30,6 +30,7 @@ def create_app(env: str | None = None, overrides: dict | None = None) -> Flask:
     app.config.update(overrides or {})
     _ensure_secret_key(app)
     _configure_logging(app)
+    _warn_about_local_rate_limits(app)
     if app.config.get("PORTAL_TRUSTED_PROXIES"):
         hops = int(app.config["PORTAL_TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
@@ -38,6 +39,9 @@ def create_app(env: str | None = None, overrides: dict | None = None) -> Flask:
     register_blueprints(app)
     register_hooks(app)
     register_cli(app)
+    from portal.logs import hide_link_tokens_in_access_logs
+
+    hide_link_tokens_in_access_logs(app)  # needs the routes: their <token> parts are hidden
     return app
 
 
@@ -56,6 +60,16 @@ def _ensure_secret_key(app: Flask) -> None:
         key_file.write_text(secrets.token_hex(32))
         key_file.chmod(0o600)
     app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def _warn_about_local_rate_limits(app: Flask) -> None:
+    # gunicorn.conf.py refuses several workers on memory://; several servers it cannot see.
+    storage = app.config["RATELIMIT_STORAGE_URI"]
+    if app.config["PORTAL_ENV"] == "production" and storage.startswith("memory://"):
+        app.logger.warning(
+            "RATELIMIT_STORAGE_URI is memory://: rate limits are counted in this process only. "
+            "With several workers or app servers, set it to Redis."
+        )
 
 
 def _configure_logging(app: Flask) -> None:
@@ -103,10 +117,11 @@ def _import_models() -> None:
 def _load_user(token: str):
     from portal.auth.services import SessionState, resume_session
     from portal.extensions import db
+    from portal.transactions import commit_keeping_loaded
 
     state, user = resume_session(token)
     if db.session.dirty:
-        db.session.commit()  # last-seen refresh or a timeout ending the session
+        commit_keeping_loaded()  # last-seen refresh or a timeout ending the session
     if state in (SessionState.IDLE, SessionState.EXPIRED):
         g.session_timed_out = state
     if user is None:
@@ -144,6 +159,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.messaging import bp as messaging_bp
     from portal.notifications import bp as notifications_bp
     from portal.plan import bp as plan_bp
+    from portal.privacy import bp as privacy_bp
     from portal.reports import bp as reports_bp
     from portal.twofactor import bp as twofactor_bp
 
@@ -158,6 +174,7 @@ def register_blueprints(app: Flask) -> None:
         activities_bp,
         messaging_bp,
         notifications_bp,
+        privacy_bp,
         admin_bp,
         reports_bp,
         i18n_bp,
@@ -197,10 +214,19 @@ def register_hooks(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     from portal.activities.cli import reminders_cli
     from portal.auth.cli import users_cli
+    from portal.bench import bench_cli
     from portal.cases.cli import cases_cli
     from portal.demo import demo_command
     from portal.devserver import dev_cli
     from portal.outbox.cli import outbox_cli
 
-    for command in (users_cli, cases_cli, outbox_cli, reminders_cli, demo_command, dev_cli):
+    for command in (
+        users_cli,
+        cases_cli,
+        outbox_cli,
+        reminders_cli,
+        demo_command,
+        dev_cli,
+        bench_cli,
+    ):
         app.cli.add_command(command)

@@ -15,6 +15,8 @@ from portal.extensions import limiter
 LIMITS = {
     "message": "MESSAGE_RATE_LIMIT",
     "upload": "UPLOAD_RATE_LIMIT",
+    "archive": "PRIVACY_ARCHIVE_RATE_LIMIT",
+    "email_change": "EMAIL_CHANGE_RATE_LIMIT",
 }
 
 
@@ -23,7 +25,9 @@ def allow(action: str, user: User) -> bool:
     if not limiter.enabled:
         return True
     items = parse_many(current_app.config[LIMITS[action]])
-    keys = ("user-action", action, str(user.id))
+    # Under the same prefix as Flask-Limiter's own keys, so that portals sharing one Redis (or
+    # test runs sharing CI's) never count each other's users.
+    keys = (current_app.config.get("RATELIMIT_KEY_PREFIX", ""), "user-action", action, str(user.id))
     if not all(limiter.limiter.test(item, *keys) for item in items):
         return False
     for item in items:

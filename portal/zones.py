@@ -3,6 +3,7 @@ showing a moment as it reads in a given zone (members and staff may be in differ
 
 from __future__ import annotations
 
+import zoneinfo
 from datetime import datetime
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
@@ -14,6 +15,13 @@ from flask_babel import lazy_gettext as _l
 
 from portal.audit.services import record
 from portal.auth.models import User
+
+# One time-zone database for the whole portal: the pinned `tzdata` package, which Babel's pytz
+# zones also follow. Left alone, zoneinfo would read the operating system's copy first, and an older
+# one disagrees on future rules (America/Edmonton from 2026): a check-in would then show an hour off
+# between the pages and the emails.
+zoneinfo.reset_tzpath(to=[])
+ZoneInfo.clear_cache()
 
 # East to west; every zone a member's province gives them (cases.models.PROVINCE_TIME_ZONES).
 CANADIAN_ZONES = (

@@ -24,7 +24,7 @@ from flask_migrate import upgrade
 from portal import clock, create_app
 from portal.extensions import db
 
-pytest_plugins = ["tests.factories"]
+pytest_plugins = ["tests.factories", "tests.log_hygiene"]
 
 POSTGRES_SERVER_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

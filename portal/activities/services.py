@@ -178,6 +178,26 @@ def overdue_count(case_id, today: date):
     )
 
 
+def unfinished_due_count(case: Case, first_day: date, last_day: date) -> int:
+    """How many activities of the case's active plan are due from `first_day` to `last_day` and
+    not yet completed or waived. One query, whatever the size of the plan."""
+    return db.session.scalar(
+        select(func.count(PlannedActivity.id))
+        .join(Goal, Goal.id == PlannedActivity.goal_id)
+        .join(PlanVersion, PlanVersion.id == Goal.version_id)
+        .where(
+            PlanVersion.case_id == case.id,
+            PlanVersion.status == PlanStatus.ACTIVE,
+            PlannedActivity.due_date.between(first_day, last_day),
+            PlannedActivity.key.not_in(
+                select(ActivityProgress.activity_key).where(
+                    ActivityProgress.case_id == case.id, ActivityProgress.status.in_(DONE)
+                )
+            ),
+        )
+    )
+
+
 def awaiting_verification_count(case_id):
     """The number of the case's activities submitted and waiting for staff (what the verification
     queue lists), as a SQL scalar subquery correlated to `case_id`."""
@@ -251,14 +271,20 @@ def overview(case: Case) -> Overview | None:
 
 def active_activity_or_404(case: Case, key: str) -> tuple[PlanVersion, PlannedActivity]:
     """An activity of the case's active plan, by key; 404 (audited) when there is none."""
-    version = plan.active_version(case)
-    if version is not None:
-        for goal in version.goals:
-            for activity in goal.activities:
-                if activity.key == key:
-                    return version, activity
-    record_denied("activity.not_found", object_type="case", object_id=case.id)
-    abort(404)
+    row = db.session.execute(
+        select(PlanVersion, PlannedActivity)
+        .join(Goal, Goal.version_id == PlanVersion.id)
+        .join(PlannedActivity, PlannedActivity.goal_id == Goal.id)
+        .where(
+            PlanVersion.case_id == case.id,
+            PlanVersion.status == PlanStatus.ACTIVE,
+            PlannedActivity.key == key,
+        )
+    ).first()
+    if row is None:
+        record_denied("activity.not_found", object_type="case", object_id=case.id)
+        abort(404)
+    return row[0], row[1]
 
 
 def status_of(case: Case, key: str) -> ActivityStatus:
@@ -678,14 +704,3 @@ def add_from_catalog(
         case_id=draft.case_id,
     )
     return activity
-
-
-def finished_keys(case: Case) -> set[str]:
-    """Keys of the case's activities that are completed or waived (one query)."""
-    return set(
-        db.session.scalars(
-            select(ActivityProgress.activity_key).where(
-                ActivityProgress.case_id == case.id, ActivityProgress.status.in_(DONE)
-            )
-        )
-    )

@@ -38,6 +38,7 @@ from portal.pagination import paginate
 from portal.plan import labels as plan_labels
 from portal.plan import services as plan
 from portal.plan.models import ActivityKind
+from portal.transactions import commit_keeping_loaded
 from portal.uploads.services import UploadStorageError, file_response
 
 ERRORS = {
@@ -69,9 +70,8 @@ def _labels() -> dict:
 @access(Access.MEMBER)
 def member_view():
     case = member_case_or_404(current_user)
-    # Audit and commit first: a commit expires what is loaded, and the page must not reload it.
     services.record_page_view(case, "member")
-    db.session.commit()
+    commit_keeping_loaded()
     current = services.overview(case)
     return render_template(
         "activities/member.html",
@@ -84,7 +84,7 @@ def member_view():
 
 def _member_activity_page(case, activity, *, form=None, status=200):
     services.record_page_view(case, f"member {activity.key}")
-    db.session.commit()
+    commit_keeping_loaded()
     status_now = services.status_of(case, activity.key)
     return render_template(
         "activities/member_activity.html",
@@ -194,7 +194,7 @@ def _summary_of(case):
 def summary_csv():
     case = member_case_or_404(current_user)
     services.record_page_view(case, "summary csv")
-    db.session.commit()
+    commit_keeping_loaded()
     current = _summary_of(case)
     if current is None:
         return redirect(url_for("activities.member_view"))
@@ -207,7 +207,7 @@ def summary_csv():
 def summary_pdf():
     case = member_case_or_404(current_user)
     services.record_page_view(case, "summary pdf")
-    db.session.commit()
+    commit_keeping_loaded()
     current = _summary_of(case)
     if current is None:
         return redirect(url_for("activities.member_view"))
@@ -239,7 +239,7 @@ def queue():
 def staff_view(case_id: int):
     case = get_case_for(current_user, case_id)
     services.record_page_view(case, "staff")
-    db.session.commit()
+    commit_keeping_loaded()
     current = services.overview(case)
     return render_template(
         "activities/staff.html",
@@ -253,7 +253,7 @@ def staff_view(case_id: int):
 
 def _staff_activity_page(case, activity, *, return_form=None, waive_form=None, status=200):
     services.record_page_view(case, f"staff {activity.key}")
-    db.session.commit()
+    commit_keeping_loaded()
     current = services.status_of(case, activity.key)
     return render_template(
         "activities/staff_activity.html",

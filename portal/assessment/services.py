@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask import abort
-from sqlalchemy import exists, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal import clock
 from portal.assessment.models import (
@@ -56,7 +56,7 @@ def _with_content(query):
     return query.options(
         selectinload(AssessmentVersion.history),
         selectinload(AssessmentVersion.factors),
-        selectinload(AssessmentVersion.released_by),
+        joinedload(AssessmentVersion.released_by),
     )
 
 
@@ -85,6 +85,43 @@ def released_version(case: Case, number: int | None = None) -> AssessmentVersion
     else:
         query = query.where(AssessmentVersion.number == number)
     return db.session.scalar(query)
+
+
+def _latest_released_id(case: Case):
+    """The id of the case's latest released version, as a SQL scalar subquery (NULL if none)."""
+    return (
+        _versions(case)
+        .with_only_columns(AssessmentVersion.id)
+        .where(AssessmentVersion.status == VersionStatus.RELEASED)
+        .order_by(AssessmentVersion.number.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def workspace_versions(
+    case: Case,
+) -> tuple[AssessmentVersion | None, AssessmentVersion | None, list[AssessmentVersion]]:
+    """For the staff page: the draft and the latest released version, both with their content,
+    and every released version, newest first. The same few queries however many there are."""
+    versions = released_versions(case)
+    wanted = AssessmentVersion.status == VersionStatus.DRAFT
+    if versions:
+        wanted = or_(wanted, AssessmentVersion.id == versions[0].id)
+    loaded = db.session.scalars(_with_content(_versions(case).where(wanted))).all()
+    draft = next((v for v in loaded if v.status is VersionStatus.DRAFT), None)
+    return draft, (versions[0] if versions else None), versions
+
+
+def released_factors(case: Case) -> list[Factor]:
+    """The contributing factors of the latest released version (one query); none before the
+    first release."""
+    latest = _latest_released_id(case)
+    return list(
+        db.session.scalars(
+            select(Factor).where(Factor.version_id == latest).order_by(Factor.position)
+        )
+    )
 
 
 def released_version_or_404(case: Case, number: int | None = None) -> AssessmentVersion:
@@ -350,14 +387,34 @@ def perspectives_of(case: Case) -> list[PerspectiveEntry]:
         db.session.scalars(
             select(PerspectiveEntry)
             .where(PerspectiveEntry.case_id == case.id)
-            .options(selectinload(PerspectiveEntry.version))
+            .options(joinedload(PerspectiveEntry.version))
             .order_by(PerspectiveEntry.created_at, PerspectiveEntry.id)
         )
     )
 
 
-def has_perspective(case: Case) -> bool:
-    return bool(db.session.scalar(select(exists().where(PerspectiveEntry.case_id == case.id))))
+@dataclass(frozen=True)
+class MemberResponses:
+    """What the member has done about the latest released version."""
+
+    acknowledged: bool
+    has_perspective: bool
+
+
+def member_responses(case: Case) -> MemberResponses | None:
+    """Whether the member has reviewed the latest released version and added their perspective;
+    None while nothing is released. One query, for the member's next steps."""
+    latest = _latest_released_id(case)
+    version_id, acknowledged, perspective = db.session.execute(
+        select(
+            latest,
+            exists().where(Acknowledgement.version_id == latest),
+            exists().where(PerspectiveEntry.case_id == case.id),
+        )
+    ).one()
+    if version_id is None:
+        return None
+    return MemberResponses(acknowledged=bool(acknowledged), has_perspective=bool(perspective))
 
 
 def perspectives_by_factor(entries: list[PerspectiveEntry]) -> dict[str | None, list]:

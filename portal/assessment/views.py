@@ -21,6 +21,7 @@ from portal.assessment.models import FactorCategory, Position, Priority
 from portal.auth.forms import ConfirmForm
 from portal.cases.services import get_case_for, member_case_or_404
 from portal.extensions import db
+from portal.transactions import commit_keeping_loaded
 
 ERRORS = {
     "period_order": _l("The last year reviewed must not be before the first."),
@@ -32,13 +33,11 @@ ERRORS = {
 
 
 def _staff_page(case, **forms):
-    draft = services.draft_of(case)
-    versions = services.released_versions(case)
-    latest = services.released_version(case) if versions else None
+    draft, latest, versions = services.workspace_versions(case)
     shown = draft or latest
     if shown is not None:
         services.record_view(shown, case=case, how="staff")
-    db.session.commit()
+    commit_keeping_loaded()
     entries = services.perspectives_of(case)
     return render_template(
         "assessment/staff.html",
@@ -167,6 +166,9 @@ def edit_factor(case_id: int, factor_id: int):
         db.session.commit()
         flash(_("The factor is saved."), "success")
         return redirect(url_for("assessment.staff_view", case_id=case.id) + "#factors")
+    if not form.is_submitted():  # the page shows the factor as the draft has it
+        services.record_view(draft, case=case, how="factor form")
+        commit_keeping_loaded()
     return render_template(
         "assessment/edit_factor.html", case=case, factor=factor, form=form, confirm=ConfirmForm()
     )
@@ -219,7 +221,7 @@ def staff_version(case_id: int, number: int):
     case = get_case_for(current_user, case_id)
     version = services.released_version_or_404(case, number)
     services.record_view(version, case=case, how="staff")
-    db.session.commit()
+    commit_keeping_loaded()
     return render_template(
         "assessment/version.html",
         case=case,
@@ -237,7 +239,7 @@ def staff_version(case_id: int, number: int):
 
 def _member_page(case, version, form=None, status=200):
     services.record_view(version, case=case, how="member")
-    db.session.commit()
+    commit_keeping_loaded()
     versions = services.released_versions(case)
     entries = services.perspectives_of(case)
     return render_template(
@@ -327,7 +329,7 @@ def member_print(number: int):
     case = member_case_or_404(current_user)
     version = services.released_version_or_404(case, number)
     services.record_view(version, case=case, how="print")
-    db.session.commit()
+    commit_keeping_loaded()
     return render_template(
         "assessment/print.html",
         case=case,

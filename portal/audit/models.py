@@ -28,6 +28,17 @@ class AuditEvent(db.Model):
         Index("ix_audit_events_occurred_at", "occurred_at"),
         Index("ix_audit_events_actor_id_occurred_at", "actor_id", "occurred_at"),
         Index("ix_audit_events_case_id_occurred_at", "case_id", "occurred_at"),
+        # The event's subject (the member's account on the case timeline), the audit trail's
+        # outcome filter (refusals are rare among millions), and its action filter, a prefix
+        # ("case.") that PostgreSQL matches in an index only with the pattern operator class.
+        Index("ix_audit_events_object_type_object_id", "object_type", "object_id"),
+        Index("ix_audit_events_outcome_occurred_at", "outcome", "occurred_at"),
+        Index(
+            "ix_audit_events_action_occurred_at",
+            "action",
+            "occurred_at",
+            postgresql_ops={"action": "varchar_pattern_ops"},
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -50,3 +50,17 @@ class ChangePasswordForm(NewPasswordForm):
 
 class ConfirmForm(FlaskForm):
     """A button that changes something: only its CSRF token is needed."""
+
+
+class ChangeEmailForm(FlaskForm):
+    email = EmailField(
+        _l("New email address"),
+        validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        render_kw={"autocomplete": "email"},
+    )
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(), Length(max=MAX_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
+    )

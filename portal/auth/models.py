@@ -25,6 +25,9 @@ class TokenPurpose(StrEnum):
 
 class User(db.Model):
     __tablename__ = "users"
+    # Staff and admins among thousands of members: pick lists by role and name, and the accounts
+    # page's order (role, name, id).
+    __table_args__ = (Index("ix_users_role_name_id", "role", "name", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -119,6 +122,28 @@ class AccountToken(db.Model):
 
     def is_usable(self, at: datetime) -> bool:
         return self.used_at is None and self.revoked_at is None and at < self.expires_at
+
+
+class EmailChange(db.Model):
+    """A requested change of an account's email address. Nothing changes until the new address
+    confirms it through a single-use link, whose hash only is stored (as for `AccountToken`)."""
+
+    __tablename__ = "email_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    new_email: Mapped[str] = mapped_column(String(254))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Cancelled by the account holder, superseded by a newer request, or stopped by a new password.
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()
+
+    def is_pending(self, at: datetime) -> bool:
+        return self.confirmed_at is None and self.cancelled_at is None and at < self.expires_at
 
 
 class LoginThrottle(db.Model):

@@ -14,11 +14,20 @@ from enum import StrEnum
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from portal import clock
 from portal.audit.models import Outcome
 from portal.audit.services import record
-from portal.auth.models import AccountToken, LoginThrottle, Role, TokenPurpose, User, UserSession
+from portal.auth.models import (
+    AccountToken,
+    EmailChange,
+    LoginThrottle,
+    Role,
+    TokenPurpose,
+    User,
+    UserSession,
+)
 from portal.auth.passwords import hash_password, needs_rehash, verify_password
 from portal.extensions import db
 from portal.outbox.services import external_url, queue_email
@@ -73,6 +82,16 @@ def create_user(
 # --- Single-use links --------------------------------------------------------------------------
 
 
+def new_link_token() -> tuple[str, str]:
+    """A fresh token for a single-use link, and the hash that is stored instead of it."""
+    raw = secrets.token_urlsafe(32)
+    return raw, _digest(raw)
+
+
+def link_token_hash(raw: str) -> str:
+    return _digest(raw)
+
+
 def issue_token(user: User, purpose: TokenPurpose) -> str:
     """A new single-use link token for `user`; earlier unused ones for the same purpose stop
     working."""
@@ -91,10 +110,10 @@ def issue_token(user: User, purpose: TokenPurpose) -> str:
         TokenPurpose.INVITATION: current_app.config["INVITATION_VALIDITY"],
         TokenPurpose.PASSWORD_RESET: current_app.config["PASSWORD_RESET_VALIDITY"],
     }[purpose]
-    raw = secrets.token_urlsafe(32)
+    raw, token_hash = new_link_token()
     db.session.add(
         AccountToken(
-            token_hash=_digest(raw),
+            token_hash=token_hash,
             user_id=user.id,
             purpose=purpose,
             created_at=now,
@@ -127,7 +146,8 @@ def send_invitation(user: User, *, case_id: int | None = None) -> None:
 
 
 def set_password(user: User, password: str) -> None:
-    """Set the password; every single-use link still out for the account stops working."""
+    """Set the password; every single-use link still out for the account (an email change
+    waiting for confirmation too) stops working."""
     now = clock.now()
     user.password_hash = hash_password(password)
     user.password_changed_at = now
@@ -139,6 +159,16 @@ def set_password(user: User, password: str) -> None:
             AccountToken.revoked_at.is_(None),
         )
         .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(EmailChange)
+        .where(
+            EmailChange.user_id == user.id,
+            EmailChange.confirmed_at.is_(None),
+            EmailChange.cancelled_at.is_(None),
+        )
+        .values(cancelled_at=now)
         .execution_options(synchronize_session=False)
     )
 
@@ -309,7 +339,9 @@ def resume_session(raw: str) -> tuple[SessionState, User | None]:
     """The user behind a session token, if the session is still alive. Ends it when it has timed
     out, so a copied cookie cannot bring it back."""
     user_session = db.session.scalar(
-        select(UserSession).where(UserSession.token_hash == _digest(raw))
+        select(UserSession)
+        .where(UserSession.token_hash == _digest(raw))
+        .options(joinedload(UserSession.user))
     )
     if user_session is None:
         return SessionState.UNKNOWN, None

@@ -4,8 +4,9 @@ from flask_login import current_user, logout_user
 
 from portal.access import Access, access
 from portal.audit.services import record
-from portal.auth import bp, services
+from portal.auth import bp, email_change, services
 from portal.auth.forms import (
+    ChangeEmailForm,
     ChangePasswordForm,
     ConfirmForm,
     ForgotPasswordForm,
@@ -124,4 +125,99 @@ def change_password():
             flash(_("Your password is changed. Your other sessions were signed out."), "success")
             return redirect(url_for("home.index"))
         form.current_password.errors.append(_("This is not your current password."))
-    return render_template("auth/change_password.html", form=form)
+    return render_template(
+        "auth/change_password.html",
+        form=form,
+        pending_email=email_change.pending_change(current_user),
+    )
+
+
+@bp.route("/account/email", methods=["GET", "POST"])
+@access(Access.AUTHENTICATED)
+@limiter.limit(login_rate_limit, methods=["POST"])
+def change_email():
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        outcome = email_change.request_email_change(
+            current_user, form.current_password.data, form.email.data
+        )
+        db.session.commit()
+        if outcome is email_change.RequestOutcome.SENT:
+            flash(
+                _(
+                    "We sent a confirmation link to the new address. Your email address changes "
+                    "only once you open that link."
+                ),
+                "success",
+            )
+            return redirect(url_for("auth.change_email"))
+        refusals = {
+            email_change.RequestOutcome.WRONG_PASSWORD: (
+                form.current_password,
+                _("This is not your current password."),
+            ),
+            email_change.RequestOutcome.SAME_ADDRESS: (
+                form.email,
+                _("This is already your email address."),
+            ),
+            email_change.RequestOutcome.UNAVAILABLE: (
+                form.email,
+                _("This address cannot be used. Choose another one."),
+            ),
+            email_change.RequestOutcome.TOO_MANY: (
+                form.email,
+                _("You have asked for too many changes of address. Please try again later."),
+            ),
+        }
+        field, message = refusals[outcome]
+        field.errors.append(message)
+    return render_template(
+        "auth/change_email.html",
+        form=form,
+        cancel_form=ConfirmForm(),
+        pending=email_change.pending_change(current_user),
+    )
+
+
+@bp.route("/account/email/cancel", methods=["POST"])
+@access(Access.AUTHENTICATED)
+def cancel_email_change():
+    form = ConfirmForm()
+    if form.validate_on_submit() and email_change.cancel_email_change(current_user):
+        db.session.commit()
+        flash(
+            _(
+                "The change of address is cancelled. The link sent to the new address no longer "
+                "works."
+            ),
+            "success",
+        )
+    return redirect(url_for("auth.change_email"))
+
+
+@bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])
+@access(Access.AUTHENTICATED)
+def confirm_email_change(token: str):
+    # The link works only for the account that asked: a stranger given a mistyped address
+    # cannot take the account over by confirming it.
+    change = email_change.find_change_to_confirm(current_user, token)
+    if change is None:
+        return render_template("auth/link_invalid.html", kind="email_change"), 404
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        outcome = email_change.confirm_email_change(change)
+        db.session.commit()
+        if outcome is email_change.ConfirmOutcome.STALE:
+            return render_template("auth/link_invalid.html", kind="email_change"), 404
+        if outcome is email_change.ConfirmOutcome.UNAVAILABLE:
+            flash(_("This address cannot be used. Your email address has not changed."), "error")
+        else:
+            flash(
+                _(
+                    "Your email address is changed: use the new one to sign in. Your other "
+                    "sessions were signed out."
+                ),
+                "success",
+            )
+        return redirect(url_for("auth.change_email"))
+    return render_template("auth/confirm_email_change.html", form=form, change=change)

@@ -64,6 +64,7 @@ class Case(db.Model):
         Index("ix_cases_lead_advisor_id_stage", "lead_advisor_id", "stage"),
         Index("ix_cases_member_id", "member_id"),
         Index("ix_cases_last_contact_at", "last_contact_at"),
+        Index("ix_cases_referred_at", "referred_at"),  # the program report's period
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,8 +1,9 @@
-"""A case's whole story, newest first: one query per source, merged here.
+"""A case's whole story, newest first: a few queries, merged here.
 
 Sources that grow without bound over the years (messages, activity changes, audit events) are read
-`PAGE_SIZE + 1` rows at a time, older than a cursor (`before`); the small ones (versions, check-ins,
-stage changes, break-glass openings) are read whole and cut at the same cursor. The page ends at
+`PAGE_SIZE + 1` rows at a time, older than a cursor (`before`), one query each; the small ones (the
+referral, versions, check-ins, stage changes, break-glass openings) are read whole, together in one
+query, and cut at the same cursor. The page ends at
 the PAGE_SIZE-th newest entry (with any entry of the very same time), and "Older" continues from
 there.
 """
@@ -12,15 +13,29 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    String,
+    Text,
+    and_,
+    cast,
+    literal,
+    null,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import aliased, joinedload
 
 from portal.activities.models import StatusChange
 from portal.assessment.models import AssessmentVersion, VersionStatus
 from portal.audit.models import AuditEvent, Outcome
 from portal.auth.models import User
-from portal.cases.models import BreakGlassAccess, Case, StageChange
+from portal.cases.models import BreakGlassAccess, Case, Stage, StageChange
 from portal.checkins.models import CheckIn
+from portal.db_types import UTCDateTime
 from portal.extensions import db
 from portal.messaging.models import Conversation, Message
 from portal.plan.models import Goal, PlannedActivity, PlanVersion
@@ -82,11 +97,6 @@ def _older(column, before: datetime | None) -> list:
     return [column < before] if before else []
 
 
-def _referral(case: Case, kinds: set[str], before) -> list[Entry]:
-    referred_by = case.referred_by.name if case.referred_by_id else None
-    return [Entry(case.referred_at, "referral", "referred", referred_by)]
-
-
 def _audited(case: Case, kinds: set[str], before) -> list[Entry]:
     actions = [action for action, kind in AUDITED.items() if kind in kinds]
     if not actions:
@@ -117,72 +127,26 @@ def _audited(case: Case, kinds: set[str], before) -> list[Entry]:
     ]
 
 
-def _assessments(case: Case, kinds: set[str], before) -> list[Entry]:
-    versions = db.session.scalars(
-        select(AssessmentVersion)
-        .where(
-            AssessmentVersion.case_id == case.id,
-            AssessmentVersion.status == VersionStatus.RELEASED,
-        )
-        .options(joinedload(AssessmentVersion.released_by))
-    )
-    return [
-        Entry(
-            v.released_at,
-            "assessment",
-            "assessment.released",
-            v.released_by.name if v.released_by else None,
-            {"number": v.number},
-        )
-        for v in versions
-    ]
-
-
-def _plans(case: Case, kinds: set[str], before) -> list[Entry]:
-    versions = db.session.scalars(
-        select(PlanVersion)
-        .where(PlanVersion.case_id == case.id, PlanVersion.shared_at.is_not(None))
-        .options(
-            joinedload(PlanVersion.shared_by),
-            joinedload(PlanVersion.member_agreed_by),
-            joinedload(PlanVersion.approved_by),
-        )
-    )
-    entries = []
-    for v in versions:
-        values = {"number": v.number}
-        for at, event, who in (
-            (v.shared_at, "plan.shared", v.shared_by),
-            (v.member_agreed_at, "plan.member_agreed", v.member_agreed_by),
-            (v.approved_at, "plan.approved", v.approved_by),
-            (v.activated_at, "plan.activated", None),
-        ):
-            if at is not None:
-                entries.append(Entry(at, "plan", event, who.name if who else None, values))
-    return entries
-
-
 def _activity_changes(case: Case, kinds: set[str], before) -> list[Entry]:
-    changes = list(
-        db.session.scalars(
-            select(StatusChange)
-            .where(StatusChange.case_id == case.id, *_older(StatusChange.changed_at, before))
-            .options(joinedload(StatusChange.changed_by))
-            .order_by(StatusChange.changed_at.desc(), StatusChange.id.desc())
-            .limit(PAGE_SIZE + 1)
-        )
-    )
-    if not changes:
-        return []
     # An activity keeps its key across plan versions; the latest version's title is shown.
-    titles = dict(
-        db.session.execute(
-            select(PlannedActivity.key, PlannedActivity.title)
-            .join(Goal, Goal.id == PlannedActivity.goal_id)
-            .join(PlanVersion, PlanVersion.id == Goal.version_id)
-            .where(PlanVersion.case_id == case.id)
-            .order_by(PlanVersion.id)
-        ).all()
+    title = (
+        select(PlannedActivity.title)
+        .join(Goal, Goal.id == PlannedActivity.goal_id)
+        .join(PlanVersion, PlanVersion.id == Goal.version_id)
+        .where(
+            PlanVersion.case_id == StatusChange.case_id,
+            PlannedActivity.key == StatusChange.activity_key,
+        )
+        .order_by(PlanVersion.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(StatusChange, title)
+        .where(StatusChange.case_id == case.id, *_older(StatusChange.changed_at, before))
+        .options(joinedload(StatusChange.changed_by))
+        .order_by(StatusChange.changed_at.desc(), StatusChange.id.desc())
+        .limit(PAGE_SIZE + 1)
     )
     return [
         Entry(
@@ -190,9 +154,9 @@ def _activity_changes(case: Case, kinds: set[str], before) -> list[Entry]:
             "activities",
             "activity.status_changed",
             c.changed_by.name if c.changed_by else None,
-            {"title": titles.get(c.activity_key, c.activity_key), "to": c.to_status},
+            {"title": c.activity_key if title is None else title, "to": c.to_status},
         )
-        for c in changes
+        for c, title in rows
     ]
 
 
@@ -217,67 +181,152 @@ def _messages(case: Case, kinds: set[str], before) -> list[Entry]:
     ]
 
 
-def _checkins(case: Case, kinds: set[str], before) -> list[Entry]:
-    check_ins = db.session.scalars(
-        select(CheckIn)
-        .where(CheckIn.case_id == case.id)
-        .options(joinedload(CheckIn.scheduled_by), joinedload(CheckIn.outcome_recorded_by))
+def _whole_part(
+    seq, kind, event, at, *, who=None, number=None, text=None, scheduled_at=None, state=None
+):
+    """One SELECT of the small sources' UNION: every part has the same columns, typed alike (a
+    NULL of PostgreSQL's unknown type would not match a typed column)."""
+    return select(
+        literal(seq).label("seq"),
+        cast(literal(kind), String).label("kind"),
+        cast(literal(event), String).label("event"),
+        type_coerce(at, UTCDateTime()).label("at"),
+        cast(who if who is not None else null(), String).label("who"),
+        cast(number if number is not None else null(), Integer).label("number"),
+        cast(text if text is not None else null(), Text).label("text"),
+        type_coerce(
+            scheduled_at if scheduled_at is not None else cast(null(), DateTime()),
+            UTCDateTime(),
+        ).label("scheduled_at"),
+        cast(state if state is not None else null(), String).label("state"),
     )
-    entries = []
-    for c in check_ins:
-        values = {"scheduled_at": c.scheduled_at, "status": c.status.value}
-        entries.append(
-            Entry(c.created_at, "checkins", "checkin.scheduled", c.scheduled_by.name, values)
+
+
+def _whole_parts(case: Case, kinds: set[str]) -> list:
+    parts = []
+
+    def add(kind, event, at, *joins, where=(), **columns):
+        if kind in kinds:
+            part = _whole_part(len(parts), kind, event, at, **columns)
+            for target, on in joins:
+                part = part.outerjoin(target, on)
+            parts.append(part.where(*where))
+
+    referrer = aliased(User)
+    add(
+        "referral",
+        "referred",
+        Case.referred_at,
+        (referrer, referrer.id == Case.referred_by_id),
+        where=[Case.id == case.id],
+        who=referrer.name,
+    )
+    releaser = aliased(User)
+    add(
+        "assessment",
+        "assessment.released",
+        AssessmentVersion.released_at,
+        (releaser, releaser.id == AssessmentVersion.released_by_id),
+        where=[
+            AssessmentVersion.case_id == case.id,
+            AssessmentVersion.status == VersionStatus.RELEASED,
+        ],
+        who=releaser.name,
+        number=AssessmentVersion.number,
+    )
+    for event, at, by in (
+        ("plan.shared", PlanVersion.shared_at, PlanVersion.shared_by_id),
+        ("plan.member_agreed", PlanVersion.member_agreed_at, PlanVersion.member_agreed_by_id),
+        ("plan.approved", PlanVersion.approved_at, PlanVersion.approved_by_id),
+        ("plan.activated", PlanVersion.activated_at, None),
+    ):
+        signer = aliased(User)
+        add(
+            "plan",
+            event,
+            at,
+            *([(signer, signer.id == by)] if by is not None else []),
+            where=[
+                PlanVersion.case_id == case.id,
+                PlanVersion.shared_at.is_not(None),
+                at.is_not(None),
+            ],
+            who=signer.name if by is not None else None,
+            number=PlanVersion.number,
         )
-        if c.outcome_recorded_at is not None:
-            who = c.outcome_recorded_by.name if c.outcome_recorded_by else None
-            entries.append(Entry(c.outcome_recorded_at, "checkins", "checkin.outcome", who, values))
-        if c.cancelled_at is not None:
-            entries.append(Entry(c.cancelled_at, "checkins", "checkin.cancelled", None, values))
-    return entries
-
-
-def _stages(case: Case, kinds: set[str], before) -> list[Entry]:
+    for event, at, by in (
+        ("checkin.scheduled", CheckIn.created_at, CheckIn.scheduled_by_id),
+        ("checkin.outcome", CheckIn.outcome_recorded_at, CheckIn.outcome_recorded_by_id),
+        ("checkin.cancelled", CheckIn.cancelled_at, None),
+    ):
+        person = aliased(User)
+        add(
+            "checkins",
+            event,
+            at,
+            *([(person, person.id == by)] if by is not None else []),
+            where=[CheckIn.case_id == case.id, at.is_not(None)],
+            who=person.name if by is not None else None,
+            scheduled_at=CheckIn.scheduled_at,
+            state=CheckIn.status,
+        )
     changed_by = aliased(User)
-    rows = db.session.execute(
-        select(StageChange, changed_by.name)
-        .outerjoin(changed_by, changed_by.id == StageChange.changed_by_id)
-        .where(StageChange.case_id == case.id, StageChange.from_stage.is_not(None))
+    add(
+        "stage",
+        "stage.changed",
+        StageChange.changed_at,
+        (changed_by, changed_by.id == StageChange.changed_by_id),
+        where=[StageChange.case_id == case.id, StageChange.from_stage.is_not(None)],
+        who=changed_by.name,
+        text=StageChange.note,
+        state=StageChange.to_stage,
     )
-    return [
-        Entry(
-            change.changed_at,
-            "stage",
-            "stage.changed",
-            name,
-            {"to": change.to_stage, "note": change.note},
-        )
-        for change, name in rows
-    ]
+    staff = aliased(User)
+    add(
+        "access",
+        "break_glass",
+        BreakGlassAccess.granted_at,
+        (staff, staff.id == BreakGlassAccess.staff_id),
+        where=[BreakGlassAccess.case_id == case.id],
+        who=staff.name,
+        text=BreakGlassAccess.reason,
+    )
+    return parts
 
 
-def _break_glass(case: Case, kinds: set[str], before) -> list[Entry]:
-    grants = db.session.scalars(
-        select(BreakGlassAccess)
-        .where(BreakGlassAccess.case_id == case.id)
-        .options(joinedload(BreakGlassAccess.staff))
-    )
-    return [
-        Entry(g.granted_at, "access", "break_glass", g.staff.name, {"reason": g.reason})
-        for g in grants
-    ]
+def _values(row) -> dict:
+    if row.kind in ("assessment", "plan"):
+        return {"number": row.number}
+    if row.kind == "checkins":
+        return {"scheduled_at": row.scheduled_at, "status": row.state}
+    if row.kind == "stage":
+        return {"to": Stage(row.state), "note": row.text}
+    if row.kind == "access":
+        return {"reason": row.text}
+    return {}
+
+
+def _read_whole(case: Case, kinds: set[str], before) -> list[Entry]:
+    """The small sources (the referral, released assessments, plan sign-offs, check-ins, stage
+    changes, break-glass openings), read whole in one UNION ALL query."""
+    parts = _whole_parts(case, kinds)
+    if not parts:
+        return []
+    union = union_all(*parts).subquery()
+    rows = db.session.execute(select(union).order_by(union.c.seq))
+    return [Entry(row.at, row.kind, row.event, row.who, _values(row)) for row in rows]
 
 
 SOURCES = {
-    "referral": (_referral, _audited),
-    "assessment": (_assessments,),
+    "referral": (_read_whole, _audited),
+    "assessment": (_read_whole,),
     "responses": (_audited,),
-    "plan": (_plans,),
+    "plan": (_read_whole,),
     "activities": (_activity_changes,),
     "messages": (_messages,),
-    "checkins": (_checkins,),
-    "stage": (_stages,),
-    "access": (_break_glass,),
+    "checkins": (_read_whole, _audited),
+    "stage": (_read_whole,),
+    "access": (_read_whole,),
 }
 
 

@@ -21,6 +21,7 @@ from portal.cases.forms import (
 )
 from portal.extensions import db
 from portal.pagination import paginate
+from portal.transactions import commit_keeping_loaded
 from portal.urls import safe_next
 
 # The caseload, the timeline and closing reach into features that import portal.cases
@@ -122,7 +123,7 @@ def _case_page(case, *, close_form=None, reopen_form=None, status=200):
     from portal.cases.caseload import no_contact_weeks
 
     services.record_case_view(case, "case page")
-    db.session.commit()
+    commit_keeping_loaded()
     return render_template(
         "cases/show.html",
         case=case,
@@ -167,7 +168,7 @@ def timeline_view(case_id: int):
     kinds = chosen or set(timeline.KINDS)
     before = timeline.parse_before(request.args.get("before"))
     services.record_case_view(case, "timeline")
-    db.session.commit()
+    commit_keeping_loaded()
     return render_template(
         "cases/timeline.html",
         case=case,
@@ -306,6 +307,9 @@ def break_glass(case_id: int):
 @access(Access.ADMIN)
 def break_glass_log():
     page = paginate(services.break_glass_query(), request.args.get("page"))
+    # The reasons staff gave are about members' files: reading them is audited like the trail.
+    record("break_glass.log_viewed", detail=f"page {page.page}")
+    commit_keeping_loaded()
     return render_template("cases/break_glass_log.html", page=page, now=clock.now())
 
 

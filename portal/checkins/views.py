@@ -23,6 +23,7 @@ from portal.checkins.forms import (
 from portal.checkins.models import CheckInMode, CheckInStatus
 from portal.checkins.services import CheckInError
 from portal.extensions import db
+from portal.transactions import commit_keeping_loaded
 from portal.zones import zone_label, zone_of
 
 ERRORS = {
@@ -77,7 +78,7 @@ def _slot(form):
 def member_list():
     case = member_case_or_404(current_user)
     services.record_view(case, "member")
-    db.session.commit()
+    commit_keeping_loaded()
     return render_template(
         "checkins/member.html",
         case=case,
@@ -109,7 +110,7 @@ def request_reschedule(check_in_id: int):
             flash(_("Your request is sent. The MSP team will answer in the portal."), "success")
             return redirect(url_for("checkins.member_list") + f"#check-in-{check_in.id}")
     services.record_view(case, "member reschedule request", check_in)
-    db.session.commit()
+    commit_keeping_loaded()
     return render_template(
         "checkins/request.html",
         check_in=check_in,
@@ -178,7 +179,7 @@ def staff_list(case_id: int):
                 url_for("checkins.staff_check_in", case_id=case.id, check_in_id=check_in.id)
             )
     services.record_view(case, "staff")
-    db.session.commit()
+    commit_keeping_loaded()
     return render_template(
         "checkins/staff.html",
         case=case,
@@ -212,7 +213,7 @@ def _reschedule_form(case, check_in, **kwargs) -> RescheduleForm:
 
 def _staff_check_in_page(case, check_in, *, reschedule_form=None, outcome_form=None, status=200):
     services.record_view(case, "staff", check_in)
-    db.session.commit()
+    commit_keeping_loaded()
     return render_template(
         "checkins/staff_check_in.html",
         case=case,

@@ -1,6 +1,7 @@
 """The four program steps as a member sees them, and where they are."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import url_for
 from flask_babel import gettext, ngettext
@@ -53,52 +54,46 @@ def next_steps(case: Case | None) -> list[NextStep]:
     if case is None:
         return []
     steps: list[NextStep] = []
-    released = assessment.released_version(case)
-    if released is not None:
-        if assessment.acknowledgement_of(released) is None:
+    responses = assessment.member_responses(case)
+    if responses is not None:
+        if not responses.acknowledged:
             steps.append(
                 NextStep(gettext("Review your assessment"), url_for("assessment.member_view"))
             )
-        if not assessment.has_perspective(case):
+        if not responses.has_perspective:
             steps.append(
                 NextStep(
                     gettext("Add your perspective to your assessment"),
                     url_for("assessment.member_view") + "#perspective",
                 )
             )
-    shared = plan.shared_version(case)
-    if shared is not None and shared.status is PlanStatus.SHARED:
-        if not plan.has_input_on(shared):
-            steps.append(
-                NextStep(
-                    gettext("Add your input to your plan"), url_for("plan.member_view") + "#input"
+    latest = plan.latest_shared_with_input(case)
+    if latest is not None:
+        shared, has_input = latest
+        if shared.status is PlanStatus.SHARED:
+            if not has_input:
+                steps.append(
+                    NextStep(
+                        gettext("Add your input to your plan"),
+                        url_for("plan.member_view") + "#input",
+                    )
                 )
-            )
-        if shared.member_agreed_at is None:
-            steps.append(
-                NextStep(gettext("Review and agree to your plan"), url_for("plan.member_view"))
-            )
-    active = plan.active_version(case)
-    if active is not None:
-        today = clock.now().date()
-        finished = activities.finished_keys(case)
-        due = [
-            a
-            for g in active.goals
-            for a in g.activities
-            if a.due_date
-            and (a.due_date.year, a.due_date.month) == (today.year, today.month)
-            and a.key not in finished
-        ]
-        if due:
-            steps.append(
-                NextStep(
-                    ngettext(
-                        "%(num)d activity due this month",
-                        "%(num)d activities due this month",
-                        len(due),
-                    ),
-                    url_for("activities.member_view"),
+            if shared.member_agreed_at is None:
+                steps.append(
+                    NextStep(gettext("Review and agree to your plan"), url_for("plan.member_view"))
                 )
+    today = clock.now().date()
+    month_end = (today.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    due = activities.unfinished_due_count(case, today.replace(day=1), month_end)
+    if due:
+        steps.append(
+            NextStep(
+                ngettext(
+                    "%(num)d activity due this month",
+                    "%(num)d activities due this month",
+                    due,
+                ),
+                url_for("activities.member_view"),
             )
+        )
     return steps

@@ -24,6 +24,9 @@ class OutboxEmail(db.Model):
     __tablename__ = "outbox_emails"
     __table_args__ = (
         Index("ix_outbox_emails_status_next_attempt_at", "status", "next_attempt_at"),
+        Index(
+            "ix_outbox_emails_created_at_id", "created_at", "id"
+        ),  # the outbox page, newest first
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -16,6 +16,9 @@ SUBJECTS = {
     "password_reset": lambda: gettext("Reset your MSP Portal password"),
     "password_changed": lambda: gettext("Your MSP Portal password was changed"),
     "account_locked": lambda: gettext("Sign-in to your MSP Portal account was paused"),
+    "email_change_confirm": lambda: gettext("Confirm your new MSP Portal email address"),
+    "email_change_requested": lambda: gettext("A change of your MSP Portal email was requested"),
+    "email_changed": lambda: gettext("Your MSP Portal email address was changed"),
     "notification": lambda: gettext("You have something new in the MSP Portal"),
     "digest": lambda: gettext("Your daily summary from the MSP Portal"),
     "check_in_scheduled": lambda: gettext("MSP check-in: calendar invitation"),
@@ -42,11 +45,17 @@ def language_for(user: User) -> str:
 
 
 def queue_email(
-    user: User, template: str, *, calendar_ics: str | None = None, **context
+    user: User,
+    template: str,
+    *,
+    calendar_ics: str | None = None,
+    to_address: str | None = None,
+    **context,
 ) -> OutboxEmail:
     """Render `templates/email/<template>.{txt,html}` in the user's language and add it to the
     outbox (the caller commits, together with the action the email is about). `calendar_ics`, an
-    iCalendar text, is sent along as an attachment (check-ins)."""
+    iCalendar text, is sent along as an attachment (check-ins). `to_address` sends it elsewhere
+    than the account's address (an email change: the new address, or the old one once changed)."""
     language = language_for(user)
     with force_locale(language):
         subject = SUBJECTS[template]()
@@ -56,7 +65,7 @@ def queue_email(
     domain = urlsplit(current_app.config["PORTAL_BASE_URL"]).hostname or "msp-portal.local"
     email = OutboxEmail(
         recipient_id=user.id,
-        to_address=user.email,
+        to_address=to_address or user.email,
         template=template,
         language=language,
         subject=subject,

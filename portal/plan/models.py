@@ -132,7 +132,10 @@ class PlanInput(db.Model):
     their own words, suggested activities, or a comment on a goal or activity. Appended only."""
 
     __tablename__ = "plan_inputs"
-    __table_args__ = (Index("ix_plan_inputs_case_id_created_at", "case_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_plan_inputs_case_id_created_at", "case_id", "created_at"),
+        Index("ix_plan_inputs_version_id", "version_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))

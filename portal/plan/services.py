@@ -13,8 +13,8 @@ from datetime import date
 from decimal import Decimal
 
 from flask import abort
-from sqlalchemy import exists, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal import clock
 from portal.audit.services import record, record_denied
@@ -49,11 +49,14 @@ def _new_key() -> str:
 
 
 def _with_content(query):
+    """A version with its goals, their factors and activities, and who signed it: three queries
+    however large the plan."""
     return query.options(
-        selectinload(PlanVersion.goals).selectinload(Goal.activities),
-        selectinload(PlanVersion.goals).selectinload(Goal.factor_links),
-        selectinload(PlanVersion.member_agreed_by),
-        selectinload(PlanVersion.approved_by),
+        selectinload(PlanVersion.goals).options(
+            joinedload(Goal.factor_links), selectinload(Goal.activities)
+        ),
+        joinedload(PlanVersion.member_agreed_by),
+        joinedload(PlanVersion.approved_by),
     )
 
 
@@ -88,6 +91,20 @@ def shared_version(case: Case, number: int | None = None) -> PlanVersion | None:
     return db.session.scalar(query)
 
 
+def workspace_versions(
+    case: Case,
+) -> tuple[PlanVersion | None, PlanVersion | None, list[PlanVersion]]:
+    """For the staff page: the draft and the latest shared version, both with their content, and
+    every shared version, newest first. The same few queries however many there are."""
+    versions = shared_versions(case)
+    wanted = PlanVersion.status == PlanStatus.DRAFT
+    if versions:
+        wanted = or_(wanted, PlanVersion.id == versions[0].id)
+    loaded = db.session.scalars(_with_content(_versions(case).where(wanted))).all()
+    draft = next((v for v in loaded if v.status is PlanStatus.DRAFT), None)
+    return draft, (versions[0] if versions else None), versions
+
+
 def shared_version_or_404(case: Case, number: int | None = None) -> PlanVersion:
     version = shared_version(case, number)
     if version is None:
@@ -95,6 +112,19 @@ def shared_version_or_404(case: Case, number: int | None = None) -> PlanVersion:
             record_denied("plan.version_missing", object_type="case", object_id=case.id)
         abort(404)
     return version
+
+
+def latest_shared_with_input(case: Case) -> tuple[PlanVersion, bool] | None:
+    """The latest version shown to the member (without content), and whether they have given
+    input on it; None before the first is shared. One query, for the member's next steps."""
+    row = db.session.execute(
+        _versions(case)
+        .add_columns(exists().where(PlanInput.version_id == PlanVersion.id))
+        .where(PlanVersion.status.in_(VISIBLE_TO_MEMBER))
+        .order_by(PlanVersion.number.desc())
+        .limit(1)
+    ).first()
+    return (row[0], bool(row[1])) if row else None
 
 
 def active_version(case: Case) -> PlanVersion | None:
@@ -425,16 +455,12 @@ def record_input(
     return entry
 
 
-def has_input_on(version: PlanVersion) -> bool:
-    return bool(db.session.scalar(select(exists().where(PlanInput.version_id == version.id))))
-
-
 def inputs_of(case: Case) -> list[PlanInput]:
     return list(
         db.session.scalars(
             select(PlanInput)
             .where(PlanInput.case_id == case.id)
-            .options(selectinload(PlanInput.version))
+            .options(joinedload(PlanInput.version))
             .order_by(PlanInput.created_at, PlanInput.id)
         )
     )

@@ -9,13 +9,14 @@ from wtforms.fields.choices import SelectChoice
 
 from portal.access import Access, access
 from portal.assessment import labels as assessment_labels
-from portal.assessment.services import released_version
+from portal.assessment.services import released_factors
 from portal.auth.forms import ConfirmForm
 from portal.cases.services import get_case_for, member_case_or_404
 from portal.extensions import db
 from portal.plan import bp, labels, services
 from portal.plan.forms import ActivityForm, GoalForm, InputForm, ShareForm
 from portal.plan.models import ActivityKind, LearningPreference
+from portal.transactions import commit_keeping_loaded
 
 ERRORS = {
     "no_goals": _l("Add at least one goal before sharing."),
@@ -27,12 +28,6 @@ ERRORS = {
     "unknown_target": _l("Choose a goal or activity of this version."),
     "not_draft": _l("Only a draft can be changed."),
 }
-
-
-def _factors(case):
-    """The contributing factors a goal can address: those of the latest released assessment."""
-    assessment = released_version(case)
-    return assessment.factors if assessment else []
 
 
 def _factor_choices(factors):
@@ -67,14 +62,12 @@ def _activity_details(form) -> services.ActivityDetails:
 
 
 def _workspace(case, status=200, **forms):
-    draft = services.draft_of(case)
-    versions = services.shared_versions(case)
-    latest = services.shared_version(case) if versions else None
+    draft, latest, versions = services.workspace_versions(case)
     shown = draft or latest
     if shown is not None:
         services.record_view(shown, case=case, how="staff")
-    db.session.commit()
-    factors = _factors(case)
+    commit_keeping_loaded()
+    factors = released_factors(case)
     return render_template(
         "plan/staff.html",
         case=case,
@@ -132,7 +125,7 @@ def start_draft(case_id: int):
 def add_goal(case_id: int):
     case = get_case_for(current_user, case_id)
     draft = _draft_or_404(case)
-    form = _goal_form(case, _factors(case))
+    form = _goal_form(case, released_factors(case))
     if form.validate_on_submit():
         services.save_goal(
             draft,
@@ -153,7 +146,7 @@ def edit_goal(case_id: int, goal_id: int):
     case = get_case_for(current_user, case_id)
     draft = _draft_or_404(case)
     goal = services.draft_goal_or_404(draft, goal_id)
-    form = _goal_form(case, _factors(case), obj=goal)
+    form = _goal_form(case, released_factors(case), obj=goal)
     if request.method == "GET":
         form.factor_keys.data = goal.factor_keys
     if form.validate_on_submit():
@@ -167,6 +160,9 @@ def edit_goal(case_id: int, goal_id: int):
         db.session.commit()
         flash(_("The goal is saved."), "success")
         return _back(case, "#goals")
+    if not form.is_submitted():  # the page shows the goal as the draft has it
+        services.record_view(draft, case=case, how="goal form")
+        commit_keeping_loaded()
     return render_template(
         "plan/edit_goal.html", case=case, goal=goal, form=form, confirm=ConfirmForm()
     )
@@ -216,6 +212,9 @@ def edit_activity(case_id: int, activity_id: int):
         db.session.commit()
         flash(_("The activity is saved."), "success")
         return _back(case, "#goals")
+    if not form.is_submitted():  # the page shows the activity as the draft has it
+        services.record_view(draft, case=case, how="activity form")
+        commit_keeping_loaded()
     return render_template(
         "plan/edit_activity.html", case=case, activity=activity, form=form, confirm=ConfirmForm()
     )
@@ -288,7 +287,7 @@ def approve(case_id: int, number: int):
 
 def _version_page(case, version, *, staff: bool):
     services.record_view(version, case=case, how="staff" if staff else "member")
-    db.session.commit()
+    commit_keeping_loaded()
     versions = services.shared_versions(case)
     return render_template(
         "plan/version.html",
@@ -296,7 +295,7 @@ def _version_page(case, version, *, staff: bool):
         version=version,
         versions=versions,
         staff=staff,
-        factors={f.key: f for f in _factors(case)},
+        factors={f.key: f for f in released_factors(case)},
         labels=labels.ALL,
         assessment_labels=assessment_labels.ALL,
     )
@@ -326,7 +325,7 @@ def _compare_page(case, *, staff: bool):
     before = services.shared_version_or_404(case, older)
     after = services.shared_version_or_404(case, newer)
     services.record_view(after, case=case, how="compare")
-    db.session.commit()
+    commit_keeping_loaded()
     return render_template(
         "plan/compare.html",
         case=case,
@@ -335,7 +334,7 @@ def _compare_page(case, *, staff: bool):
         versions=versions,
         changes=services.compare(before, after),
         staff=staff,
-        factors={f.key: f for f in _factors(case)},
+        factors={f.key: f for f in released_factors(case)},
         labels=labels.ALL,
         assessment_labels=assessment_labels.ALL,
     )
@@ -360,7 +359,7 @@ def _input_form(version, **kwargs):
 
 def _member_page(case, version, form=None, status=200):
     services.record_view(version, case=case, how="member")
-    db.session.commit()
+    commit_keeping_loaded()
     versions = services.shared_versions(case)
     return render_template(
         "plan/member.html",
@@ -372,7 +371,7 @@ def _member_page(case, version, form=None, status=200):
         inputs=services.inputs_of(case),
         items=_item_titles(version),
         confirm=ConfirmForm(),
-        factors={f.key: f for f in _factors(case)},
+        factors={f.key: f for f in released_factors(case)},
         labels=labels.ALL,
         assessment_labels=assessment_labels.ALL,
     ), status
@@ -461,12 +460,12 @@ def member_print(number: int):
     case = member_case_or_404(current_user)
     version = services.shared_version_or_404(case, number)
     services.record_view(version, case=case, how="print")
-    db.session.commit()
+    commit_keeping_loaded()
     return render_template(
         "plan/print.html",
         case=case,
         version=version,
-        factors={f.key: f for f in _factors(case)},
+        factors={f.key: f for f in released_factors(case)},
         labels=labels.ALL,
         assessment_labels=assessment_labels.ALL,
     )

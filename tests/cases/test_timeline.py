@@ -165,3 +165,6 @@ def test_reschedules_requests_and_closings_are_in_the_story(client, login, story
         "Closing summary: Every goal of the plan is met.",
     ):
         assert expected in text, expected
+    # Filtered to check-ins, the reschedules (audit events) are still there.
+    only = " || ".join(_entries(client.get(f"/cases/{case.id}/timeline?kind=checkins").text))
+    assert "Check-in moved to a new time" in only and "Case closed" not in only

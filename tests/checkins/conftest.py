@@ -1,5 +1,5 @@
 """Fixtures for the check-in tests, with the clock frozen (`frozen_clock`, tests/conftest.py): a
-member in Alberta whose lead advisor is in Ontario (so times read differently on each side), a
+member in Saskatchewan whose lead advisor is in Ontario (so times read differently on each side), a
 colleague on the case team, and outsiders."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from portal.extensions import db
 @pytest.fixture
 def people(frozen_clock, make_member, make_staff, make_admin, make_case):
     member = make_member(name="Dr. Member One")
-    member.time_zone = "America/Edmonton"
+    member.time_zone = "America/Regina"
     lead = make_staff(name="Lead Advisor")
     lead.time_zone = "America/Toronto"
     colleague = make_staff(name="Team Colleague")

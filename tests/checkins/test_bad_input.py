@@ -57,7 +57,7 @@ def test_the_member_zone_is_offered_and_the_scheduler_zone_is_the_default(app, p
         '<option selected value="America/Toronto">Eastern (Toronto, Montréal) — your time zone'
         in page
     )
-    assert "Mountain (Edmonton, Calgary) — the member&#39;s time zone" in page
+    assert "Saskatchewan (Regina) — the member&#39;s time zone" in page
 
 
 def test_the_outcome_waits_for_the_time_and_is_recorded_once(app, people, client_for, frozen_clock):

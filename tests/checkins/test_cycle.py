@@ -96,17 +96,17 @@ def test_the_whole_cycle(app, people, client_for, mail_server, frozen_clock):
         assert method == "REQUEST"
         assert str(event_of(calendar)["UID"]) == uid and event_of(calendar)["SEQUENCE"] == 0
 
-    # 3. Reschedule to the Tuesday, 9:00 in Edmonton (the member's zone): same entry, sequence 1.
+    # 3. Reschedule to the Tuesday, 9:00 in Regina (the member's zone): same entry, sequence 1.
     staff = client_for(lead)  # a new day, a new session
     page = staff.get(f"/cases/{case.id}/check-ins/{check_in.id}")
     assert page.status_code == 200 and 'name="sequence" type="hidden" value="0"' in page.text
     response = staff.post(
         f"/cases/{case.id}/check-ins/{check_in.id}/reschedule",
-        data={"day": "2030-01-22", "at": "09:00", "time_zone": "America/Edmonton", "sequence": "0"},
+        data={"day": "2030-01-22", "at": "09:00", "time_zone": "America/Regina", "sequence": "0"},
     )
     assert response.status_code == 302, response.text
     db.session.refresh(check_in)
-    assert check_in.scheduled_at == datetime(2030, 1, 22, 16, 0, tzinfo=UTC)
+    assert check_in.scheduled_at == datetime(2030, 1, 22, 15, 0, tzinfo=UTC)
     assert check_in.calendar_sequence == 1 and check_in.reminded_at is None
     updates = inbox.new()
     assert sorted(m["To"] for m in updates) == sorted([member.email, lead.email])
@@ -117,7 +117,7 @@ def test_the_whole_cycle(app, people, client_for, mail_server, frozen_clock):
         event = event_of(calendar)
         assert method == "REQUEST"
         assert str(event["UID"]) == uid and event["SEQUENCE"] == 1
-        assert event.decoded("DTSTART") == datetime(2030, 1, 22, 16, 0, tzinfo=UTC)
+        assert event.decoded("DTSTART") == datetime(2030, 1, 22, 15, 0, tzinfo=UTC)
 
     # The new time is reminded again.
     frozen_clock.set(datetime(2030, 1, 21, 17, 0, tzinfo=UTC))
@@ -152,17 +152,17 @@ def test_the_whole_cycle(app, people, client_for, mail_server, frozen_clock):
     assert proposal.status_code == 200
     assert 'value="2030-03-05"' in proposal.text  # 22 January + 6 weeks
     assert 'value="09:00"' in proposal.text
-    assert '<option selected value="America/Edmonton">' in proposal.text
+    assert '<option selected value="America/Regina">' in proposal.text
     assert 'value="6"' in proposal.text
     assert db.session.scalar(db.select(db.func.count()).select_from(CheckIn)) == 1
     response = staff.post(
         f"/cases/{case.id}/check-ins",
-        data=form_for(date(2030, 3, 5), time(9, 0), "America/Edmonton", cadence_weeks="6"),
+        data=form_for(date(2030, 3, 5), time(9, 0), "America/Regina", cadence_weeks="6"),
     )
     assert response.status_code == 302
     following = db.session.scalars(db.select(CheckIn).order_by(CheckIn.id)).all()[-1]
-    # Daylight saving time has not started on 5 March: still 16:00 UTC.
-    assert following.scheduled_at == datetime(2030, 3, 5, 16, 0, tzinfo=UTC)
+    # Saskatchewan keeps standard time all year: still 15:00 UTC.
+    assert following.scheduled_at == datetime(2030, 3, 5, 15, 0, tzinfo=UTC)
     assert following.calendar_uid != uid
     inbox.new()
 

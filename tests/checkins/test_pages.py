@@ -28,16 +28,16 @@ def _held(check_in, staff, frozen_clock, **overrides):
 
 
 def test_times_read_in_each_side_zone(app, people, client_for, frozen_clock):
-    # 20 January 2030, 15:00 UTC: 10:00 in Toronto (the lead), 8:00 in Edmonton (the member).
+    # 20 January 2030, 15:00 UTC: 10:00 in Toronto (the lead), 9:00 in Regina (the member).
     check_in = schedule(
         people["case"], people["lead"], starts_at=datetime(2030, 1, 20, 15, 0, tzinfo=UTC)
     )
     member_page = client_for(people["member"]).get("/check-ins").text
-    assert "Jan 20, 2030, 8:00\u202fAM MST</time> (your time)" in member_page
+    assert "Jan 20, 2030, 9:00\u202fAM CST</time> (your time)" in member_page
     assert "Jan 20, 2030, 10:00\u202fAM EST for Lead Advisor" in member_page
     staff_page = client_for(people["lead"]).get(f"/cases/{people['case'].id}/check-ins").text
     assert "Jan 20, 2030, 10:00\u202fAM EST</time> (your time)" in staff_page
-    assert "Jan 20, 2030, 8:00\u202fAM MST for the member" in staff_page
+    assert "Jan 20, 2030, 9:00\u202fAM CST for the member" in staff_page
     # The same zone on both sides: one time, no "for the member".
     people["member"].time_zone = "America/Toronto"
     db.session.commit()
@@ -51,7 +51,7 @@ def test_the_dashboard_shows_upcoming_check_ins_in_the_member_zone(app, people, 
     schedule(people["case"], people["lead"], starts_at=datetime(2030, 1, 20, 15, 0, tzinfo=UTC))
     page = client_for(people["member"]).get("/dashboard").text
     assert "Your next check-ins" in page
-    assert "Jan 20, 2030, 8:00\u202fAM MST" in page and "Video call" in page
+    assert "Jan 20, 2030, 9:00\u202fAM CST" in page and "Video call" in page
     assert 'href="/check-ins"' in page  # the navigation
 
 

@@ -12,7 +12,7 @@ def test_the_settings_page_offers_canadian_zones_first(app, people, client_for):
     options = page[page.index('id="time_zone"') :]
     assert options.index("America/St_Johns") < options.index("America/Whitehorse")
     assert options.index("America/Whitehorse") < options.index('value="other"')
-    assert '<option selected value="America/Edmonton">' in page
+    assert '<option selected value="America/Regina">' in page
 
 
 def test_choosing_a_zone_changes_how_times_read(app, people, client_for):

@@ -4,20 +4,13 @@ EXPECTED is the reviewed table of rules. A new route fails this suite until it h
 `@access(...)` declaration and a line here.
 """
 
-import re
-
 import pytest
 from flask import Flask
 
 from portal.access import Access, rule_for_endpoint
-from portal.assessment import services as assessment_services
 from portal.audit.models import AuditEvent
 from portal.extensions import db
-from portal.outbox.services import queue_email
-from portal.plan import services as plan_services
-from tests.activities.helpers import routing_objects as activity_routing_objects
-from tests.checkins.helpers import routing_objects as check_in_routing_objects
-from tests.messaging.helpers import routing_objects
+from tests.security.routes import OBJECT_PARAMETERS, url_of
 
 EXPECTED = {
     "static": Access.PUBLIC,
@@ -27,6 +20,9 @@ EXPECTED = {
     "auth.forgot_password": Access.ANONYMOUS,
     "auth.reset_password": Access.ANONYMOUS,
     "auth.change_password": Access.AUTHENTICATED,
+    "auth.change_email": Access.AUTHENTICATED,
+    "auth.cancel_email_change": Access.AUTHENTICATED,
+    "auth.confirm_email_change": Access.AUTHENTICATED,
     "twofactor.verify": Access.ANONYMOUS,
     "twofactor.settings": Access.AUTHENTICATED,
     "twofactor.setup": Access.AUTHENTICATED,
@@ -111,6 +107,8 @@ EXPECTED = {
     "messaging.edit_canned_reply": Access.ADMIN,
     "messaging.delete_canned_reply": Access.ADMIN,
     "notifications.settings": Access.AUTHENTICATED,
+    "privacy.index": Access.MEMBER,
+    "privacy.download": Access.MEMBER,
     "checkins.member_list": Access.MEMBER,
     "checkins.request_reschedule": Access.MEMBER,
     "checkins.staff_list": Access.STAFF,
@@ -163,76 +161,6 @@ def test_an_undeclared_route_is_refused_for_everyone(app, client):
     )
 
 
-@pytest.fixture
-def people(make_member, make_staff, make_admin, make_case, tmp_path):
-    member, other_member = make_member(), make_member()
-    staff, staff_not_on_case, admin = make_staff(), make_staff(), make_admin()
-    case = make_case(member=member, lead=staff)
-    make_case(member=other_member, lead=staff_not_on_case)
-    objects = programme_objects(case, staff)
-    objects.update(routing_objects(case, member, staff, admin, tmp_path / "uploads"))
-    objects.update(activity_routing_objects(case, staff))
-    objects.update(check_in_routing_objects(case, staff))
-    email = queue_email(member, "notification", link="http://portal.test/")
-    db.session.commit()
-    objects["email_id"] = email.id
-    return {
-        "member": member,
-        "other_member": other_member,
-        "staff": staff,
-        "staff_not_on_case": staff_not_on_case,
-        "admin": admin,
-        "case": case,
-        **objects,
-    }
-
-
-def programme_objects(case, staff) -> dict:
-    """A released assessment and a shared plan (version 1), and a draft of each with a factor,
-    a goal and an activity, so that every object route has something real to point at."""
-    from tests.programme import release_assessment, share_plan
-
-    release_assessment(case, staff)
-    share_plan(case, staff)
-    draft = assessment_services.start_draft(case, by=staff)
-    plan_draft = plan_services.start_draft(case, by=staff)
-    db.session.commit()
-    goal = plan_draft.goals[0]
-    return {
-        "number": 1,
-        "factor_id": draft.factors[0].id,
-        "goal_id": goal.id,
-        "activity_id": goal.activities[0].id,
-    }
-
-
-OBJECT_PARAMETERS = (
-    "number",
-    "factor_id",
-    "goal_id",
-    "activity_id",
-    "activity_key",
-    "submission_id",
-    "entry_id",
-    "email_id",
-    "check_in_id",
-)
-# Conversations and attachments of another case answer 404 (as if they did not exist) to the
-# other member and to staff not on the case.
-MESSAGING_PARAMETERS = ("conversation_id", "attachment_id", "canned_reply_id")
-
-
-def _url(rule, people) -> str:
-    values = {
-        "case_id": people["case"].id,
-        "user_id": people["member"].id,
-        "token": "not-a-real-token",
-        "filename": "css/portal.css",
-        **{name: people[name] for name in OBJECT_PARAMETERS + MESSAGING_PARAMETERS},
-    }
-    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: str(values[m.group(1)]), rule.rule)
-
-
 @pytest.mark.parametrize(
     "who", ["anonymous", "member", "other_member", "staff", "staff_not_on_case", "admin"]
 )
@@ -248,7 +176,7 @@ def test_every_route_answers_each_role_as_declared(app, people, who):
         )
     for rule in app.url_map.iter_rules():
         access = EXPECTED[rule.endpoint]
-        url = _url(rule, people)
+        url = url_of(rule, people)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             if rule.endpoint in {"auth.logout", "i18n.switch_language"}:
                 continue  # would end or change the session under test; covered elsewhere
@@ -281,6 +209,8 @@ def test_every_route_answers_each_role_as_declared(app, people, who):
                 assert "Open a case you are not on" in response.text, where
             elif who == "other_member" and any(p in rule.rule for p in OBJECT_PARAMETERS):
                 assert response.status_code == 404, where  # no such version in their own case
+            elif "<token>" in rule.rule:
+                assert response.status_code == 404, where  # not a real link's token
             elif any(p in rule.rule for p in OBJECT_PARAMETERS):
                 # An earlier request of the walk (a removal) may have taken the object away.
                 assert response.status_code in {200, 302, 400, 404}, where
@@ -335,22 +265,9 @@ def test_an_object_that_does_not_exist_answers_404(app, people, who):
             if MISSING.get(parameter, 0) is None:
                 continue  # not an object id: tokens and static files have their own tests
             missing = str(MISSING.get(parameter, 999_999))
-            url = _url_with(rule, people, parameter, missing)
+            url = url_of(rule, people, **{parameter: missing})
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 response = client.open(url, method=method)
                 assert response.status_code == 404, f"{who} {method} {url}"
                 checked += 1
     assert checked > 0
-
-
-def _values(people) -> dict:
-    return {"case_id": people["case"].id, "user_id": people["member"].id}
-
-
-def _url_with(rule, people, parameter: str, value: str) -> str:
-    values = {
-        **_values(people),
-        **{name: people[name] for name in OBJECT_PARAMETERS + MESSAGING_PARAMETERS},
-        parameter: value,
-    }
-    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: str(values[m.group(1)]), rule.rule)

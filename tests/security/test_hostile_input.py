@@ -10,12 +10,9 @@ choices — with the other fields left as the page filled them.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-from html.parser import HTMLParser
-from urllib.parse import urljoin, urlsplit
+from datetime import timedelta
+from urllib.parse import urlsplit
 
-import pyotp
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -23,16 +20,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.exceptions import HTTPException
 
-from portal import clock
-from portal.demo import DEMO_PASSWORD, load_demo
+from portal.demo import load_demo
 from portal.extensions import db
+from tests.security.crawler import Field, Form, crawl, local_path, sign_in
 
 EXAMPLES = 200
-MAX_PAGES_PER_ACCOUNT = 400
-PAGES_PER_ENDPOINT = 10
 
-# Links the crawler does not follow: they end the session, change the language, or download files.
-NOT_FOLLOWED = re.compile(r"^/(logout|language)|\.(csv|pdf|ics|txt)$|/(download|attachments?)/")
 # Forms that are not fuzzed, and why.
 NOT_FUZZED = {
     "auth.logout": "ends the session under test; it takes no input but its CSRF token",
@@ -91,128 +84,6 @@ dates = st.one_of(st.sampled_from(HOSTILE_DATES), st.dates().map(str), text)
 times = st.one_of(st.sampled_from(["24:00", "12:60", "-1:00", "noon", "23:59:59.999"]), text)
 
 
-@dataclass
-class Field:
-    name: str
-    kind: str  # text, number, date, time, choice, checkbox, file, hidden
-    value: str = ""
-    options: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Form:
-    page: str
-    action: str
-    fields: dict[str, Field] = field(default_factory=dict)
-
-
-class _FormParser(HTMLParser):
-    """Forms (method post) and same-site links of a page."""
-
-    def __init__(self, page: str):
-        super().__init__()
-        self.page = page
-        self.forms: list[Form] = []
-        self.links: set[str] = set()
-        self._form: Form | None = None
-        self._select: Field | None = None
-        self._textarea: Field | None = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "a" and attrs.get("href"):
-            self.links.add(urljoin(self.page, attrs["href"]))
-        elif tag == "form" and (attrs.get("method") or "get").lower() == "post":
-            self._form = Form(self.page, urljoin(self.page, attrs.get("action") or self.page))
-            self.forms.append(self._form)
-        elif self._form is not None and attrs.get("formaction"):
-            self._form.action = urljoin(self.page, attrs["formaction"])
-        if self._form is None or not attrs.get("name") or tag == "button":
-            return
-        if tag == "input":
-            kind = (attrs.get("type") or "text").lower()
-            name = attrs["name"]
-            if kind in {"submit", "button", "image", "reset"}:
-                return
-            if kind in {"checkbox", "radio"}:
-                existing = self._form.fields.setdefault(name, Field(name, "choice"))
-                existing.options.append(attrs.get("value") or "on")
-                if "checked" in attrs:
-                    existing.value = attrs.get("value") or "on"
-                return
-            kinds = {"number": "number", "date": "date", "time": "time", "file": "file"}
-            kinds["hidden"] = "hidden"
-            self._form.fields[name] = Field(name, kinds.get(kind, "text"), attrs.get("value") or "")
-        elif tag == "select":
-            self._select = self._form.fields[attrs["name"]] = Field(attrs["name"], "choice")
-        elif tag == "option" and self._select is not None:
-            value = attrs.get("value", "")
-            self._select.options.append(value)
-            if "selected" in attrs or not self._select.value:
-                self._select.value = value
-        elif tag == "textarea":
-            self._textarea = self._form.fields[attrs["name"]] = Field(attrs["name"], "text")
-
-    def handle_data(self, data):
-        if self._textarea is not None:
-            self._textarea.value += data
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self._form = None
-        elif tag == "select":
-            self._select = None
-        elif tag == "textarea":
-            self._textarea = None
-
-
-def _local_path(url: str) -> str | None:
-    parts = urlsplit(url)
-    if parts.netloc not in {"", "localhost"} or parts.scheme not in {"", "http"}:
-        return None
-    return parts.path + (f"?{parts.query}" if parts.query else "")
-
-
-def _get_endpoint(adapter, path: str) -> str | None:
-    try:
-        return adapter.match(urlsplit(path).path, method="GET")[0]
-    except HTTPException:
-        return None
-
-
-def crawl(app: Flask, client, start: str) -> list[Form]:
-    """Every post form on the pages reachable from `start` by the signed-in user's links. Pages of
-    one endpoint show the same forms: a few of each are enough."""
-    adapter = app.url_map.bind("localhost")
-    seen: set[str] = set()
-    per_endpoint: dict[str | None, int] = {}
-    queue = [start]
-    forms: list[Form] = []
-    while queue and len(seen) < MAX_PAGES_PER_ACCOUNT:
-        path = queue.pop(0)
-        if path in seen or NOT_FOLLOWED.search(path.split("?")[0]):
-            continue
-        seen.add(path)
-        endpoint = _get_endpoint(adapter, path)
-        if per_endpoint.get(endpoint, 0) >= PAGES_PER_ENDPOINT:
-            continue
-        per_endpoint[endpoint] = per_endpoint.get(endpoint, 0) + 1
-        response = client.get(path)
-        if response.status_code in {301, 302, 303} and _local_path(response.location):
-            queue.append(_local_path(urljoin("http://localhost" + path, response.location)))
-            continue
-        if response.status_code != 200 or "text/html" not in response.content_type:
-            continue
-        parser = _FormParser("http://localhost" + path)
-        parser.feed(response.text)
-        forms.extend(parser.forms)
-        for link in sorted(parser.links):
-            local = _local_path(link)
-            if local and local not in seen and "page=" not in local:
-                queue.append(local)
-    return forms
-
-
 def _endpoint(app: Flask, form: Form) -> str:
     adapter = app.url_map.bind("localhost")
     try:
@@ -246,14 +117,17 @@ def _strategy(form_field: Field):
 
 
 def _refused(response) -> bool:
+    # A form may answer with a file (the member's data archive): only a page can show an error.
     return response.status_code >= 400 or (
-        response.status_code == 200 and "There is a problem" in response.text
+        response.status_code == 200
+        and response.mimetype == "text/html"
+        and "There is a problem" in response.text
     )
 
 
 def fuzz_form(app: Flask, client, form: Form) -> None:
     fields = {name: f for name, f in form.fields.items() if f.kind != "file"}
-    action = _local_path(form.action)
+    action = local_path(form.action)
     counts = {"now": _row_counts()}
 
     @settings(
@@ -321,20 +195,13 @@ def _form_of(action: str, form_class) -> Form:
     return form
 
 
-def _sign_in(app, client, email: str, *, stop_at_code: bool) -> None:
-    signed_in = client.post("/login", data={"email": email, "password": DEMO_PASSWORD})
-    assert signed_in.status_code == 302, email
-    if signed_in.location == "/login/code" and not stop_at_code:
-        code = pyotp.TOTP(app.config["DEMO_TOTP_SECRET"]).at(clock.now())
-        assert client.post("/login/code", data={"code": code}).status_code == 302, email
-
-
 def _accounts(app) -> list[tuple[str | None, list[str], list[Form]]]:
     """Who crawls from where (signed out with a live invitation and reset link, then each demo
     account), with the forms of states the demo does not hold for them."""
+    from portal import clock
     from portal.auth.forms import ConfirmForm
-    from portal.auth.models import TokenPurpose
-    from portal.auth.services import find_user_by_email, issue_token
+    from portal.auth.models import EmailChange, TokenPurpose
+    from portal.auth.services import find_user_by_email, issue_token, new_link_token
     from portal.cases.services import current_case_of
     from portal.checkins.forms import OutcomeForm
     from portal.checkins.models import CheckIn
@@ -345,6 +212,16 @@ def _accounts(app) -> list[tuple[str | None, list[str], list[Form]]]:
     member2 = find_user_by_email("member2@example.org")
     invitation = issue_token(find_user_by_email("member3@example.org"), TokenPurpose.INVITATION)
     reset = issue_token(member, TokenPurpose.PASSWORD_RESET)
+    # member has asked to change address: the cancel button and the confirmation page show.
+    email_change, email_change_hash = new_link_token()
+    db.session.add(
+        EmailChange(
+            user_id=member.id,
+            new_email="member.new@example.org",
+            token_hash=email_change_hash,
+            expires_at=clock.now() + timedelta(hours=24),
+        )
+    )
     # member2 uses two-step sign-in, so that its settings and the code step show their forms.
     enable_with_known_secret(member2, app.config["DEMO_TOTP_SECRET"])
     case2 = current_case_of(member2)
@@ -365,7 +242,7 @@ def _accounts(app) -> list[tuple[str | None, list[str], list[Form]]]:
     signed_out = ["/login", f"/invitation/{invitation}", f"/reset-password/{reset}"]
     return [
         (None, signed_out, []),
-        ("member@example.org", ["/"], [acknowledge]),
+        ("member@example.org", ["/", f"/account/email/confirm/{email_change}"], [acknowledge]),
         ("member2@example.org", ["/"], []),
         ("member2@example.org", ["/login/code"], []),  # stops at the code step
         ("advisor@example.org", ["/", "/cases/?stage=closed"], [complete, outcome, resend]),
@@ -381,7 +258,7 @@ def test_every_form_survives_hostile_input(app):
     for email, starts, unshown in _accounts(app):
         client = app.test_client()
         if email:
-            _sign_in(app, client, email, stop_at_code="/login/code" in starts)
+            sign_in(app, client, email, stop_at_code="/login/code" in starts)
         # Fuzzing changes what pages show (a draft started shows the draft's forms): crawl again
         # until no new form appears.
         while True:

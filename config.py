@@ -55,6 +55,8 @@ class Config:
     OUTBOX_CLAIM_SECONDS = 120
 
     RATELIMIT_STORAGE_URI = "memory://"
+    # Said outright: Flask-Limiter's one limiter otherwise keeps the last app's setting.
+    RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "20 per minute;200 per hour"
     # Per user (portal/ratelimits.py): messages and notes sent, and requests carrying files.

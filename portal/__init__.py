@@ -80,10 +80,23 @@ def _configure_logging(app: Flask) -> None:
         logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
+def _turn_off_postgres_jit(app: Flask) -> None:
+    """PostgreSQL's JIT compiler costs more than it saves on the portal's short queries (measured
+    at full size: 36 to 476 ms added to a single report statement), so our connections run
+    without it."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        return
+    options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+    connect_args = dict(options.get("connect_args", {}))
+    connect_args.setdefault("options", "-c jit=off")
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "connect_args": connect_args}
+
+
 def register_extensions(app: Flask) -> None:
     from portal.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
     from portal.i18n import select_locale, select_timezone
 
+    _turn_off_postgres_jit(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
     csrf.init_app(app)

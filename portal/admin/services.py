@@ -10,7 +10,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Select, and_, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    DateTime,
+    Select,
+    String,
+    and_,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.orm import defer, joinedload, selectinload
 
 from portal import clock
@@ -258,9 +270,10 @@ class AuditFilters:
         return " ".join(parts) or "all"
 
 
-def _audit_query(filters: AuditFilters) -> Select:
-    """Events with their actor's name and email (an outer join: some events have no actor)."""
-    query = select(AuditEvent, User.name, User.email).outerjoin(
+def _audit_query(filters: AuditFilters, *columns) -> Select:
+    """Events with their actor's name and email (an outer join: some events have no actor), or
+    the given `columns` of them."""
+    query = select(*(columns or (AuditEvent, User.name, User.email))).outerjoin(
         User, User.id == AuditEvent.actor_id
     )
     if filters.actor:
@@ -376,23 +389,28 @@ AUDIT_CSV_HEADER = [
 
 def audit_csv_rows(filters: AuditFilters) -> Iterator[list[object]]:
     """Every matching event, newest first, fetched in batches so that memory stays flat however
-    long the export."""
-    query = _audit_query(filters).order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
-    for event, name, email in db.session.execute(query.execution_options(yield_per=500)):
-        yield [
-            event.occurred_at.isoformat(),
-            event.actor_id,
-            name,
-            email,
-            event.actor_role,
-            event.action,
-            event.object_type,
-            event.object_id,
-            event.case_id,
-            event.ip_address,
-            event.outcome.value,
-            event.detail,
-        ]
+    long the export.
+
+    Tens of thousands of rows: plain columns rather than ORM objects, the time as stored (naive
+    UTC, written with its "+00:00" here) and the outcome as its stored value, so that a row costs
+    little more than the CSV writer."""
+    query = _audit_query(
+        filters,
+        type_coerce(AuditEvent.occurred_at, DateTime()),
+        AuditEvent.actor_id,
+        User.name,
+        User.email,
+        AuditEvent.actor_role,
+        AuditEvent.action,
+        AuditEvent.object_type,
+        AuditEvent.object_id,
+        AuditEvent.case_id,
+        AuditEvent.ip_address,
+        type_coerce(AuditEvent.outcome, String()),
+        AuditEvent.detail,
+    ).order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+    for at, *columns in db.session.execute(query.execution_options(yield_per=500)):
+        yield [f"{at.isoformat()}+00:00", *columns]
 
 
 # --- The outbox ----------------------------------------------------------------------------------

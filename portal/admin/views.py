@@ -33,6 +33,7 @@ from portal.csv_export import csv_download
 from portal.extensions import db
 from portal.outbox.models import EmailStatus, OutboxEmail
 from portal.pagination import paginate
+from portal.transactions import commit_keeping_loaded
 from portal.zones import zone_of
 
 # --- Accounts ------------------------------------------------------------------------------------
@@ -257,7 +258,9 @@ def audit():
     if form.validate():
         filters = _audit_filters(form)
         record("audit.viewed", detail=filters.describe())
-        db.session.commit()  # before reading: a commit would expire the events read
+        # Before reading (a commit would expire the events read), keeping what is loaded (the
+        # signed-in admin would otherwise be read again).
+        commit_keeping_loaded()
         page = services.audit_page(
             filters,
             older_than=request.args.get("older_than"),

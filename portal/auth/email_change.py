@@ -17,14 +17,16 @@ from sqlalchemy import select, update
 from portal import clock
 from portal.audit.models import Outcome
 from portal.audit.services import record
-from portal.auth.models import AccountToken, EmailChange, User
+from portal.auth.models import EmailChange, User
 from portal.auth.passwords import verify_password
 from portal.auth.services import (
+    cancel_email_changes,
     end_all_sessions,
     find_user_by_email,
     link_token_hash,
     new_link_token,
     normalise_email,
+    revoke_tokens,
 )
 from portal.extensions import db
 from portal.outbox.services import external_url, queue_email
@@ -65,20 +67,6 @@ def pending_change(user: User) -> EmailChange | None:
     )
 
 
-def _cancel_pending(user: User) -> int:
-    result = db.session.execute(
-        update(EmailChange)
-        .where(
-            EmailChange.user_id == user.id,
-            EmailChange.confirmed_at.is_(None),
-            EmailChange.cancelled_at.is_(None),
-        )
-        .values(cancelled_at=clock.now())
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount
-
-
 def _refuse_request(user: User, reason: str) -> None:
     record(
         "account.email_change_requested",
@@ -106,7 +94,7 @@ def request_email_change(user: User, current_password: str, new_email: str) -> R
     if not allow("email_change", user):
         _refuse_request(user, "rate limited")
         return RequestOutcome.TOO_MANY
-    _cancel_pending(user)
+    cancel_email_changes(user)
     now = clock.now()
     validity = current_app.config["EMAIL_CHANGE_VALIDITY"]
     raw, token_hash = new_link_token()
@@ -154,7 +142,7 @@ def confirm_email_change(change: EmailChange) -> ConfirmOutcome:
     the old address stop working, and the old address is told."""
     user = change.user
     if _address_taken(change.new_email, user):
-        _cancel_pending(user)
+        cancel_email_changes(user)
         record(
             "account.email_changed",
             outcome=Outcome.FAILURE,
@@ -180,16 +168,7 @@ def confirm_email_change(change: EmailChange) -> ConfirmOutcome:
     old_address = user.email
     user.email = change.new_email
     # A password reset or invitation link went to the old address: it must not outlive it.
-    db.session.execute(
-        update(AccountToken)
-        .where(
-            AccountToken.user_id == user.id,
-            AccountToken.used_at.is_(None),
-            AccountToken.revoked_at.is_(None),
-        )
-        .values(revoked_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    revoke_tokens(user)
     end_all_sessions(user, reason="email_changed", keep_token=user.session_token)
     queue_email(user, "email_changed", to_address=old_address)
     record(
@@ -203,7 +182,7 @@ def confirm_email_change(change: EmailChange) -> ConfirmOutcome:
 
 def cancel_email_change(user: User) -> bool:
     """Withdraw the pending change; its link stops working. False when none was pending."""
-    if not _cancel_pending(user):
+    if not cancel_email_changes(user):
         return False
     record("account.email_change_cancelled", object_type="user", object_id=user.id)
     return True

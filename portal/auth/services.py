@@ -96,16 +96,7 @@ def issue_token(user: User, purpose: TokenPurpose) -> str:
     """A new single-use link token for `user`; earlier unused ones for the same purpose stop
     working."""
     now = clock.now()
-    db.session.execute(
-        update(AccountToken)
-        .where(
-            AccountToken.user_id == user.id,
-            AccountToken.purpose == purpose,
-            AccountToken.used_at.is_(None),
-            AccountToken.revoked_at.is_(None),
-        )
-        .values(revoked_at=now)
-    )
+    revoke_tokens(user, purpose)
     validity = {
         TokenPurpose.INVITATION: current_app.config["INVITATION_VALIDITY"],
         TokenPurpose.PASSWORD_RESET: current_app.config["PASSWORD_RESET_VALIDITY"],
@@ -148,29 +139,42 @@ def send_invitation(user: User, *, case_id: int | None = None) -> None:
 def set_password(user: User, password: str) -> None:
     """Set the password; every single-use link still out for the account (an email change
     waiting for confirmation too) stops working."""
-    now = clock.now()
     user.password_hash = hash_password(password)
-    user.password_changed_at = now
+    user.password_changed_at = clock.now()
+    revoke_tokens(user)
+    cancel_email_changes(user)
+
+
+def revoke_tokens(user: User, purpose: TokenPurpose | None = None) -> None:
+    """Every single-use link still out for `user` (of one purpose, or all) stops working."""
+    conditions = [
+        AccountToken.user_id == user.id,
+        AccountToken.used_at.is_(None),
+        AccountToken.revoked_at.is_(None),
+    ]
+    if purpose is not None:
+        conditions.append(AccountToken.purpose == purpose)
     db.session.execute(
         update(AccountToken)
-        .where(
-            AccountToken.user_id == user.id,
-            AccountToken.used_at.is_(None),
-            AccountToken.revoked_at.is_(None),
-        )
-        .values(revoked_at=now)
+        .where(*conditions)
+        .values(revoked_at=clock.now())
         .execution_options(synchronize_session=False)
     )
-    db.session.execute(
+
+
+def cancel_email_changes(user: User) -> int:
+    """Cancel the change of email address waiting for confirmation, if any; how many were."""
+    result = db.session.execute(
         update(EmailChange)
         .where(
             EmailChange.user_id == user.id,
             EmailChange.confirmed_at.is_(None),
             EmailChange.cancelled_at.is_(None),
         )
-        .values(cancelled_at=now)
+        .values(cancelled_at=clock.now())
         .execution_options(synchronize_session=False)
     )
+    return result.rowcount
 
 
 def accept_invitation(token: AccountToken, password: str) -> User:

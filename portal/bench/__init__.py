@@ -160,18 +160,37 @@ def load_command(scale: str, database: str | None) -> None:
 )
 @click.option("--repeat", default=20, show_default=True, help="Timed requests per page.")
 @click.option("--markdown", help="Folder to write pages.md into.")
+@click.option(
+    "--page",
+    "page_filters",
+    multiple=True,
+    help="Measure only the pages whose label contains this text (any case; may be repeated).",
+)
 @with_appcontext
 def pages_command(
-    database: str | None, demo_database: str | None, repeat: int, markdown: str | None
+    database: str | None,
+    demo_database: str | None,
+    repeat: int,
+    markdown: str | None,
+    page_filters: tuple[str, ...],
 ) -> None:
     """Queries per request and p50/p95 server time of every main page, demo and full size."""
     from portal.bench.pages import (
         DEMO_ACCOUNTS,
+        PAGES,
         bench_accounts,
         measure_pages,
         pages_table,
         slowest_statements,
     )
+
+    pages = [
+        page
+        for page in PAGES
+        if not page_filters or any(f.lower() in page.label.lower() for f in page_filters)
+    ]
+    if not pages:
+        raise click.UsageError(f"No page matches {', '.join(page_filters)}.")
 
     demo = None
     if demo_database:
@@ -186,10 +205,14 @@ def pages_command(
                 load_demo()
                 db.session.commit()
         click.echo("demo size:")
-        demo = measure_pages(app, DEMO_ACCOUNTS, repeat=repeat, echo=click.echo)
+        demo = measure_pages(app, DEMO_ACCOUNTS, repeat=repeat, pages=pages, echo=click.echo)
     click.echo("full size:")
     full = measure_pages(
-        bench_app(_database_url(database)), bench_accounts(), repeat=repeat, echo=click.echo
+        bench_app(_database_url(database)),
+        bench_accounts(),
+        repeat=repeat,
+        pages=pages,
+        echo=click.echo,
     )
     table = pages_table(demo, full)
     slowest = slowest_statements(full)

@@ -587,6 +587,8 @@ class Loader:
                 assigned_to_id=ctx.lead if c % 2 == 0 else None,
                 awaiting_reply_since=None,
                 reply_due_at=None,
+                last_member_message_id=None,
+                last_staff_message_id=None,
             )
             # The last one or two messages are the member's in a third of conversations: awaiting
             # an answer, some overdue, unseen by the team and unread by the lead.
@@ -618,6 +620,8 @@ class Loader:
                 )
                 if m == max(0, count - 3):
                     first_unread = message_id
+                if kind is not MessageKind.NOTE:
+                    conversation[f"last_{kind.value}_message_id"] = message_id
             conversation["last_message_at"] = at
             if awaiting:
                 conversation["awaiting_reply_since"] = at

@@ -45,6 +45,11 @@ class Conversation(db.Model):
     # response time in business days, fixed when the message arrived). None: nothing awaits.
     awaiting_reply_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reply_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The latest message from each side (no internal notes), kept by `post_message`: the unread
+    # count compares them with the reader's marker instead of counting the thread's messages.
+    # Plain ids, not foreign keys: a conversation is written before its first message.
+    last_member_message_id: Mapped[int | None]
+    last_staff_message_id: Mapped[int | None]
 
     case: Mapped[Case] = relationship()
     started_by: Mapped[User] = relationship(foreign_keys=[started_by_id])
@@ -60,6 +65,8 @@ class Message(db.Model):
     __tablename__ = "messages"
     __table_args__ = (
         Index("ix_messages_conversation_id_kind_id", "conversation_id", "kind", "id"),
+        # The latest page of a thread: both sides' messages, newest first, read in index order.
+        Index("ix_messages_conversation_id_id", "conversation_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

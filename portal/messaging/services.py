@@ -27,7 +27,7 @@ from portal.cases.services import (
     record_contact,
     touch,
     visible_cases,
-    worklist_cases,
+    worklist_case_ids,
 )
 from portal.db_types import contains_pattern
 from portal.extensions import db
@@ -43,6 +43,7 @@ from portal.notifications.services import mark_topic_seen, notify
 from portal.uploads.services import CheckedUpload, store_upload
 
 THREAD_PAGE_SIZE = 50
+UNREAD_COUNT_LIMIT = 100  # the navigation shows "99+" from here
 INBOX_FILTERS = ("unassigned", "mine", "awaiting", "overdue")
 
 
@@ -61,17 +62,21 @@ def unread_kind(user: User) -> MessageKind:
     return MessageKind.MEMBER if user.is_staff else MessageKind.STAFF
 
 
-def conversations_query_for(user: User) -> Select:
-    """Conversations of the cases `user` may see, with their case and member loaded."""
+def _conversations_with_cases() -> Select:
+    """Conversations with their case and member loaded, not yet limited to anyone's cases."""
     return (
         select(Conversation)
         .join(Conversation.case)
-        .where(*visible_cases(user))
         .options(
             contains_eager(Conversation.case).joinedload(Case.member),
             joinedload(Conversation.assigned_to),
         )
     )
+
+
+def conversations_query_for(user: User) -> Select:
+    """Conversations of the cases `user` may see, with their case and member loaded."""
+    return _conversations_with_cases().where(*visible_cases(user))
 
 
 def get_conversation_for(user: User, conversation_id: int) -> Conversation:
@@ -210,6 +215,10 @@ def post_message(
         touch(conversation.case)
     else:
         conversation.last_message_at = now
+        if kind is MessageKind.MEMBER:
+            conversation.last_member_message_id = message.id
+        else:
+            conversation.last_staff_message_id = message.id
         record_contact(conversation.case)
     record(
         "note.added" if kind is MessageKind.NOTE else "message.sent",
@@ -471,16 +480,44 @@ def _unread_messages(user: User) -> Select:
     )
 
 
+def _latest_unread_kind_id(user: User):
+    """The conversation's column holding its latest message of `unread_kind(user)`."""
+    if user.is_staff:
+        return Conversation.last_member_message_id
+    return Conversation.last_staff_message_id
+
+
 def unread_count_for(user: User) -> int:
-    """Unread messages for `user` across every conversation they may see, in one query: for a
-    member, the team's replies; for staff, members' messages. Internal notes never count."""
-    query = (
-        _unread_messages(user)
-        .join(Conversation, Conversation.id == Message.conversation_id)
-        .join(Case, Case.id == Conversation.case_id)
-        .where(*worklist_cases(user))
+    """Unread messages for `user` across every conversation on their worklist, in one query: for a
+    member, the team's replies; for staff, members' messages. Internal notes never count.
+
+    Counted up to UNREAD_COUNT_LIMIT (the navigation shows "99+" beyond): only conversations whose
+    latest message from the other side is past the reader's marker are opened, and the count stops
+    there, so it costs the same with years of messages (an admin's worklist is every case)."""
+    read = and_(
+        ConversationRead.conversation_id == Conversation.id,
+        ConversationRead.user_id == user.id,
     )
-    return db.session.scalar(query) or 0
+    marker = func.coalesce(ConversationRead.last_read_message_id, 0)
+    unread = (
+        select(Message.id)
+        .select_from(Conversation)
+        .outerjoin(ConversationRead, read)
+        .join(
+            Message,
+            and_(
+                Message.conversation_id == Conversation.id,
+                Message.kind == unread_kind(user),
+                Message.id > marker,
+            ),
+        )
+        .where(_latest_unread_kind_id(user) > marker)
+        .limit(UNREAD_COUNT_LIMIT)
+    )
+    case_ids = worklist_case_ids(user)
+    if case_ids is not None:
+        unread = unread.where(Conversation.case_id.in_(case_ids))
+    return db.session.scalar(select(func.count()).select_from(unread.subquery())) or 0
 
 
 def unread_by_conversation(user: User, conversation_ids: list[int]) -> dict[int, int]:
@@ -497,8 +534,14 @@ def unread_by_conversation(user: User, conversation_ids: list[int]) -> dict[int,
 
 
 def inbox_query(user: User, *, show: str | None, search: str | None, now: datetime) -> Select:
-    """The team inbox: conversations of the cases `user` may see, filtered and searched."""
-    query = conversations_query_for(user).where(*worklist_cases(user))
+    """The team inbox: conversations of the cases on `user`'s worklist (which they may all see),
+    filtered and searched."""
+    query = _conversations_with_cases()
+    case_ids = worklist_case_ids(user)
+    if case_ids is not None:
+        # By the ids of the worklist's cases: their conversations are then read by case, where a
+        # condition on each case would read every conversation to count the pages.
+        query = query.where(Conversation.case_id.in_(case_ids))
     if show == "unassigned":
         query = query.where(Conversation.assigned_to_id.is_(None))
     elif show == "mine":

@@ -30,7 +30,6 @@ from datetime import datetime
 
 from sqlalchemy import Float, Select, and_, case, distinct, func, select
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import aliased
 from sqlalchemy.sql.functions import FunctionElement
 
 from portal.activities.models import ActivityProgress, ActivityStatus
@@ -155,21 +154,28 @@ class ProgramReport:
 
 
 def _median(durations: Select) -> MedianDuration:
-    """The median of `durations`, a query of (case_id, seconds): a count, then the middle one or
-    two rows of the ordered query."""
+    """The median of `durations`, a query of (case_id, seconds), in one statement: the durations
+    are numbered in order and the middle one or two averaged (positions p with n <= 2p <= n + 2 of
+    n), so the durations are computed once."""
     durations = durations.subquery()
-    measured, members = db.session.execute(
-        select(func.count(), func.count(distinct(durations.c.case_id))).select_from(durations)
+    ranked = select(
+        durations.c.case_id,
+        durations.c.seconds,
+        func.row_number().over(order_by=durations.c.seconds).label("position"),
+        func.count().over().label("measured"),
+    ).subquery()
+    position, measured = ranked.c.position, ranked.c.measured
+    middle = and_(2 * position >= measured, 2 * position <= measured + 2)
+    measured, members, median = db.session.execute(
+        select(
+            func.count(),
+            func.count(distinct(ranked.c.case_id)),
+            func.avg(case((middle, ranked.c.seconds))),
+        ).select_from(ranked)
     ).one()
     if not measured:
         return MedianDuration(members=0, measured=0, median_seconds=None)
-    middle = db.session.scalars(
-        select(durations.c.seconds)
-        .order_by(durations.c.seconds)
-        .offset((measured - 1) // 2)
-        .limit(2 - measured % 2)
-    ).all()
-    return MedianDuration(members, measured, sum(middle) / len(middle))
+    return MedianDuration(members, measured, float(median))
 
 
 def members_per_stage(period: Period) -> list[tuple[Stage, int]]:
@@ -220,6 +226,8 @@ def activity_completion() -> Completion:
             and_(
                 ActivityProgress.case_id == PlanVersion.case_id,
                 ActivityProgress.activity_key == PlannedActivity.key,
+                # Only these count: the other progress rows need not be joined.
+                status.in_((ActivityStatus.WAIVED, ActivityStatus.COMPLETED)),
             ),
         )
         .where(PlanVersion.status == PlanStatus.ACTIVE)
@@ -228,57 +236,74 @@ def activity_completion() -> Completion:
 
 
 def staff_response_time(period: Period) -> MedianDuration:
-    member_message, later = aliased(Message), aliased(Message)
-    # For each member message, the team's next reply in its conversation (None: not answered).
-    next_reply_id = (
-        select(func.min(later.id))
-        .where(
-            later.conversation_id == member_message.conversation_id,
-            later.kind == MessageKind.STAFF,
-            later.id > member_message.id,
+    """One pass over the conversations' member messages and staff replies in order (notes left
+    out): each message is numbered by the staff replies before it, so a reply and the member
+    messages since the previous reply share a number. Such a group is a wait: from its first
+    member message to its reply (a group without either is no wait, or one still open)."""
+    is_reply = case((Message.kind == MessageKind.STAFF, 1), else_=0)
+    replies_before = (
+        func.sum(is_reply).over(partition_by=Message.conversation_id, order_by=Message.id)
+        - is_reply
+    )
+    conditions = [Message.kind.in_((MessageKind.MEMBER, MessageKind.STAFF))]
+    if period.start is not None:
+        # A wait that started in the period is in a conversation written in since (services set
+        # `last_message_at` with each member message and reply): only those are read, whole.
+        conditions.append(
+            Message.conversation_id.in_(
+                select(Conversation.id).where(Conversation.last_message_at >= period.start)
+            )
         )
-        .scalar_subquery()
-    )
-    answered = (
-        select(member_message.created_at.label("sent_at"), next_reply_id.label("reply_id"))
-        .where(member_message.kind == MessageKind.MEMBER)
+    ordered = (
+        select(
+            Message.conversation_id,
+            Message.kind,
+            Message.created_at,
+            replies_before.label("turn"),
+        )
+        .where(*conditions)
         .subquery()
     )
-    # The member messages a reply answers: the wait began with the first of them.
     waits = (
-        select(answered.c.reply_id, func.min(answered.c.sent_at).label("started_at"))
-        .where(answered.c.reply_id.is_not(None))
-        .group_by(answered.c.reply_id)
+        select(
+            ordered.c.conversation_id,
+            func.min(case((ordered.c.kind == MessageKind.MEMBER, ordered.c.created_at))).label(
+                "started_at"
+            ),
+            func.max(case((ordered.c.kind == MessageKind.STAFF, ordered.c.created_at))).label(
+                "replied_at"
+            ),
+        )
+        .group_by(ordered.c.conversation_id, ordered.c.turn)
         .subquery()
     )
-    reply = aliased(Message)
     return _median(
         select(
             Conversation.case_id.label("case_id"),
-            seconds_between(waits.c.started_at, reply.created_at).label("seconds"),
+            seconds_between(waits.c.started_at, waits.c.replied_at).label("seconds"),
         )
         .select_from(waits)
-        .join(reply, reply.id == waits.c.reply_id)
-        .join(Conversation, Conversation.id == reply.conversation_id)
-        .where(*period.contains(waits.c.started_at))
+        .join(Conversation, Conversation.id == waits.c.conversation_id)
+        .where(
+            waits.c.started_at.is_not(None),
+            waits.c.replied_at.is_not(None),
+            *period.contains(waits.c.started_at),
+        )
     )
 
 
 def check_in_outcomes(period: Period) -> CheckIns:
     outcomes = (CheckInStatus.HELD, CheckInStatus.MISSED, CheckInStatus.CANCELLED)
-    conditions = [CheckIn.status.in_(outcomes), *period.contains(CheckIn.scheduled_at)]
-    counts = dict(
-        db.session.execute(
-            select(CheckIn.status, func.count()).where(*conditions).group_by(CheckIn.status)
-        ).all()
-    )
-    members = db.session.scalar(select(func.count(distinct(CheckIn.case_id))).where(*conditions))
-    return CheckIns(
-        members=members,
-        held=counts.get(CheckInStatus.HELD, 0),
-        missed=counts.get(CheckInStatus.MISSED, 0),
-        cancelled=counts.get(CheckInStatus.CANCELLED, 0),
-    )
+
+    def counted(status: CheckInStatus):
+        return func.coalesce(func.sum(case((CheckIn.status == status, 1), else_=0)), 0)
+
+    members, held, missed, cancelled = db.session.execute(
+        select(
+            func.count(distinct(CheckIn.case_id)), *(counted(status) for status in outcomes)
+        ).where(CheckIn.status.in_(outcomes), *period.contains(CheckIn.scheduled_at))
+    ).one()
+    return CheckIns(members=members, held=int(held), missed=int(missed), cancelled=int(cancelled))
 
 
 def program_report(period: Period, *, min_members: int) -> ProgramReport:

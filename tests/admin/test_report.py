@@ -42,8 +42,15 @@ def _plan(case, staff, number, status, activated_days, activities):
 
 
 def _messages(case, staff, script):
-    """A conversation on `case`: (kind, hours after referral) in order."""
-    conversation = Conversation(case_id=case.id, subject="Subject", started_by_id=staff.id)
+    """A conversation on `case`: (kind, hours after referral) in order; its last message time kept
+    as posting them would (notes leave it alone)."""
+    last_hours = max(hours for kind, hours in script if kind is not MessageKind.NOTE)
+    conversation = Conversation(
+        case_id=case.id,
+        subject="Subject",
+        started_by_id=staff.id,
+        last_message_at=REFERRED + timedelta(hours=last_hours),
+    )
     db.session.add(conversation)
     db.session.flush()
     for kind, hours in script:
@@ -181,6 +188,26 @@ def test_a_period_narrows_the_figures(app, admin_client, program):
     assert "20 days" in page and "No replies yet" in page
     bad = admin_client.get("/admin/report?date_from=2030-02-01&date_to=2030-01-01")
     assert bad.status_code == 200 and "The end date is before the start date." in bad.text
+
+
+def test_a_period_counts_the_waits_that_started_in_it(app, program):
+    from portal.reports.services import Period, program_report
+
+    def waits(start_hours=None, end_hours=None):
+        start, end = (
+            None if hours is None else REFERRED + timedelta(hours=hours)
+            for hours in (start_hours, end_hours)
+        )
+        response = program_report(Period(start, end), min_members=1).response_time
+        return response.measured, response.median_in(3600)
+
+    # The waits start at hour 0 (3 hours, case a), hour 1 (10 hours, case b), hour 5 (1 hour,
+    # case a); the one from hour 7 is still open.
+    assert waits(start_hours=4) == (1, 1.0)
+    assert waits(start_hours=1) == (2, 5.5)
+    assert waits(end_hours=1) == (1, 3.0)  # the end is excluded
+    assert waits(start_hours=4, end_hours=5.5) == (1, 1.0)  # answered after the period: counted
+    assert waits(start_hours=8) == (0, None)
 
 
 def test_csv_export(admin, admin_client, program):

@@ -1,7 +1,9 @@
 import pytest
+import sqlalchemy as sa
 
 from config import settings_from_environment
 from portal import create_app
+from portal.extensions import db
 
 
 def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
@@ -40,3 +42,10 @@ def test_documented_variables_are_read_from_the_environment():
 
 def test_port_alone_sets_the_base_url_for_links():
     assert settings_from_environment({"PORT": "5050"})["PORTAL_BASE_URL"] == "http://127.0.0.1:5050"
+
+
+def test_postgresql_connections_run_without_the_jit_compiler(app):
+    # It added up to half a second to single report statements at full size (docs/performance.md).
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    assert db.session.execute(sa.text("SHOW jit")).scalar() == "off"

@@ -168,3 +168,40 @@ def test_reschedules_requests_and_closings_are_in_the_story(client, login, story
     # Filtered to check-ins, the reschedules (audit events) are still there.
     only = " || ".join(_entries(client.get(f"/cases/{case.id}/timeline?kind=checkins").text))
     assert "Check-in moved to a new time" in only and "Case closed" not in only
+
+
+def test_the_invitation_sent_and_accepted_are_in_the_story(app, client, login, make_member, story):
+    """Accepting is an event of the member's account, without a case: the case's member's own
+    shows, another member's does not."""
+    from portal.auth import services as auth
+    from portal.auth.models import AccountToken
+
+    case, lead, _ = story
+    other = make_member()
+    with app.test_request_context():
+        for member, case_id in ((case.member, case.id), (other, None)):
+            auth.send_invitation(member, case_id=case_id)
+            token = db.session.scalars(
+                db.select(AccountToken).where(AccountToken.user_id == member.id)
+            ).one()
+            auth.accept_invitation(token, "a long enough passphrase 2030")
+        db.session.commit()
+    login(lead)
+    text = " || ".join(_entries(client.get(f"/cases/{case.id}/timeline").text))
+    assert text.count("Invitation sent to the member") == 1
+    assert text.count("The member accepted the invitation and set a password") == 1
+
+
+def test_the_query_count_does_not_depend_on_what_the_case_holds(
+    client, login, make_case, story, query_counter
+):
+    case, lead, _ = story
+    empty = make_case(lead=lead)
+    login(lead)
+    counts = []
+    for shown in (case, empty):
+        client.get(f"/cases/{shown.id}/timeline")  # the session's last-seen time is written once
+        with query_counter() as queries:
+            assert client.get(f"/cases/{shown.id}/timeline").status_code == 200
+        counts.append(queries.count)
+    assert counts[0] == counts[1]

@@ -102,3 +102,33 @@ def test_a_reply_written_before_a_new_member_message_leaves_that_message_unseen(
     db.session.refresh(conversation)
     assert urgent.seen_by_team_at is None
     assert conversation.awaiting_reply_since == urgent.created_at  # still waiting for the team
+
+
+def test_the_navigation_counts_up_to_a_limit_then_says_so(team, client_for, monkeypatch):
+    monkeypatch.setattr(services, "UNREAD_COUNT_LIMIT", 3)
+    conversation = start_conversation(team["case"], team["member"])
+    post(conversation, team["member"], MessageKind.MEMBER, "Two")
+    assert services.unread_count_for(team["lead"]) == 2
+    assert _nav_count(client_for(team["lead"]).get("/messages/inbox")) == 2
+    for n in range(3):
+        post(conversation, team["member"], MessageKind.MEMBER, f"More {n}")
+    assert services.unread_count_for(team["lead"]) == 3  # counted no further
+    assert 'class="nav-badge">2+<' in client_for(team["lead"]).get("/messages/inbox").text
+
+
+def test_each_conversation_keeps_its_latest_message_from_each_side(team):
+    conversation = start_conversation(team["case"], team["member"])
+    first = db.session.scalars(db.select(Message)).one()
+    assert (conversation.last_member_message_id, conversation.last_staff_message_id) == (
+        first.id,
+        None,
+    )
+    reply = post(conversation, team["lead"], MessageKind.STAFF, "Answer")
+    post(conversation, team["lead"], MessageKind.NOTE, "Notes are not messages to either side")
+    db.session.refresh(conversation)
+    assert (conversation.last_member_message_id, conversation.last_staff_message_id) == (
+        first.id,
+        reply.id,
+    )
+    # The member has not opened the reply yet; the note never counts.
+    assert services.unread_count_for(team["member"]) == 1

@@ -434,6 +434,12 @@ AUDITED: dict[tuple[str, str], Audited] = {
             "confirm": "a brand new passphrase",
         },
     ),
+    ("auth.change_email", "POST"): _a(
+        "member",
+        "account.email_change_requested",
+        data={"email": "moved@example.org", "current_password": "a brand new passphrase"},
+    ),
+    ("auth.cancel_email_change", "POST"): _a("member", "account.email_change_cancelled"),
     ("auth.forgot_password", "POST"): _a(
         "anonymous", "account.password_reset_requested", data=lambda p: {"email": p["staff"].email}
     ),
@@ -473,7 +479,6 @@ NOT_AUDITED: dict[str, str] = {
     "admin.users": "the list of accounts",
     "admin.cases": "the list of case assignments",
     "reports.report": "aggregate figures, withheld below REPORT_MIN_MEMBERS; the export is audited",
-    "auth.change_email": "the form; the change itself is audited on confirmation",
     "twofactor.settings": "the user's own two-step settings page",
     "privacy.index": "the page offering the member's archive; the download is audited",
 }
@@ -485,7 +490,6 @@ WALKED_ELSEWHERE: dict[str, str] = {
     "twofactor.renew_recovery_codes": "tests/twofactor",
     "twofactor.turn_off": "tests/twofactor",
     "auth.confirm_email_change": "tests/auth",
-    "auth.cancel_email_change": "tests/auth",
 }
 # GET pages of these routes are forms with nothing sensitive on them; their POST is audited.
 FORM_PAGES = {
@@ -495,6 +499,7 @@ FORM_PAGES = {
     "admin.case_assignment",
     "admin.invite_staff",
     "auth.accept_invitation",
+    "auth.change_email",
     "auth.change_password",
     "auth.forgot_password",
     "auth.login",

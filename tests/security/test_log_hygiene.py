@@ -1,7 +1,7 @@
-"""No secret in the logs, even with logging turned up (DEBUG; SQLAlchemy's statements): not a password, a link's
-token, the session cookie, a sign-in code or what a member wrote — through the flows that handle
-them, the outbox worker sending the emails, a database failure in the middle of a message, and the
-development server's access log.
+"""No secret in the logs, even with logging turned up (DEBUG, and SQLAlchemy's statements): not
+a password, a link's token, the session cookie, a sign-in code or what a member wrote — through the
+flows that handle them, the outbox worker sending the emails, a database failure in the middle of a
+message, and the development server's access log.
 
 The whole suite is also watched for the factories' and the demo's passwords (tests/log_hygiene.py);
 here each test adds its own secrets with `log_secrets.add()`, and the plugin fails it on a leak.

@@ -9,6 +9,7 @@ for the run and dropped at its end, so CI can share the server with a developer'
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import socket
 import uuid
@@ -17,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import redis
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
@@ -29,6 +31,7 @@ pytest_plugins = ["tests.factories", "tests.log_hygiene"]
 POSTGRES_SERVER_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 BACKENDS = [
     name.strip()
     for name in os.environ.get("TEST_DATABASES", "sqlite,postgresql").split(",")
@@ -138,6 +141,22 @@ def app(database_url, tmp_path, app_overrides):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def redis_prefix():
+    """A key prefix of this test's own in the shared Redis (TEST_REDIS_URL), emptied at the end;
+    for tests of app servers that count rate limits together."""
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        pytest.skip(f"no Redis at {REDIS_URL} (.ci/run starts one)")
+    prefix = f"msp-test-{os.getpid()}-{secrets.token_hex(4)}"
+    yield prefix
+    for key in client.scan_iter(match=f"*{prefix}*"):
+        client.delete(key)
+    client.close()
 
 
 def free_port() -> int:

@@ -88,12 +88,14 @@ def request_email_change(user: User, current_password: str, new_email: str) -> R
     address = normalise_email(new_email)
     if address == user.email:
         return RequestOutcome.SAME_ADDRESS
-    if _address_taken(address, user):
-        _refuse_request(user, "address in use")
-        return RequestOutcome.UNAVAILABLE
+    # Counted before the address is looked up: whether an address has an account (a physician
+    # referred to the program) is not to be probed at the speed of the form.
     if not allow("email_change", user):
         _refuse_request(user, "rate limited")
         return RequestOutcome.TOO_MANY
+    if _address_taken(address, user):
+        _refuse_request(user, "address in use")
+        return RequestOutcome.UNAVAILABLE
     cancel_email_changes(user)
     now = clock.now()
     validity = current_app.config["EMAIL_CHANGE_VALIDITY"]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import BACKENDS, free_port
+from tests.conftest import BACKENDS, REDIS_URL, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
@@ -24,9 +24,14 @@ def _environment(database_url: str, **extra) -> dict:
     return env
 
 
-def test_gunicorn_serves_the_portal_on_postgresql(postgres_url):
+def test_gunicorn_serves_the_portal_on_postgresql(postgres_url, redis_prefix):
     port = free_port()
-    env = _environment(postgres_url, SECRET_KEY="k" * 64)
+    env = _environment(
+        postgres_url,
+        SECRET_KEY="k" * 64,
+        RATELIMIT_STORAGE_URI=REDIS_URL,  # several workers count rate limits together
+        RATELIMIT_KEY_PREFIX=redis_prefix,
+    )
     server = subprocess.Popen(
         [GUNICORN, "wsgi:app", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
         cwd=ROOT,

@@ -27,27 +27,11 @@ import redis
 
 from portal.extensions import db
 from portal.messaging.models import Message
-from tests.conftest import free_port
+from tests.conftest import REDIS_URL, free_port
 from tests.factories import PASSWORD
 from tests.messaging.helpers import start_conversation
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def redis_prefix():
-    """A key prefix of this test's own in the shared Redis, emptied at the end."""
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.ConnectionError:
-        pytest.skip(f"no Redis at {REDIS_URL} (.ci/run starts one)")
-    prefix = f"msp-test-{os.getpid()}-{secrets.token_hex(4)}"
-    yield prefix
-    for key in client.scan_iter(match=f"*{prefix}*"):
-        client.delete(key)
-    client.close()
 
 
 class Server:

@@ -226,33 +226,33 @@ def _whole_parts(kinds: frozenset[str]) -> list:
     case_id = bindparam("case_id", type_=Integer)
     parts = []
 
-    def add(kind, event, at, *joins, where=(), **columns):
-        if kind in kinds:
-            part = _whole_part(len(parts), kind, event, at, **columns)
-            for target, on in joins:
-                part = part.outerjoin(target, on)
-            parts.append(part.where(*where))
+    def add(kind, event, at, *, by=None, where=(), **columns):
+        """One part; `by`, a user id column, names who did it."""
+        if kind not in kinds:
+            return
+        person = aliased(User)
+        who = person.name if by is not None else None
+        part = _whole_part(len(parts), kind, event, at, who=who, **columns)
+        if by is not None:
+            part = part.outerjoin(person, person.id == by)
+        parts.append(part.where(*where))
 
-    referrer = aliased(User)
     add(
         "referral",
         "referred",
         Case.referred_at,
-        (referrer, referrer.id == Case.referred_by_id),
+        by=Case.referred_by_id,
         where=[Case.id == case_id],
-        who=referrer.name,
     )
-    releaser = aliased(User)
     add(
         "assessment",
         "assessment.released",
         AssessmentVersion.released_at,
-        (releaser, releaser.id == AssessmentVersion.released_by_id),
+        by=AssessmentVersion.released_by_id,
         where=[
             AssessmentVersion.case_id == case_id,
             AssessmentVersion.status == VersionStatus.RELEASED,
         ],
-        who=releaser.name,
         number=AssessmentVersion.number,
     )
     for event, at, by in (
@@ -261,18 +261,16 @@ def _whole_parts(kinds: frozenset[str]) -> list:
         ("plan.approved", PlanVersion.approved_at, PlanVersion.approved_by_id),
         ("plan.activated", PlanVersion.activated_at, None),
     ):
-        signer = aliased(User)
         add(
             "plan",
             event,
             at,
-            *([(signer, signer.id == by)] if by is not None else []),
+            by=by,
             where=[
                 PlanVersion.case_id == case_id,
                 PlanVersion.shared_at.is_not(None),
                 at.is_not(None),
             ],
-            who=signer.name if by is not None else None,
             number=PlanVersion.number,
         )
     for event, at, by in (
@@ -280,36 +278,30 @@ def _whole_parts(kinds: frozenset[str]) -> list:
         ("checkin.outcome", CheckIn.outcome_recorded_at, CheckIn.outcome_recorded_by_id),
         ("checkin.cancelled", CheckIn.cancelled_at, None),
     ):
-        person = aliased(User)
         add(
             "checkins",
             event,
             at,
-            *([(person, person.id == by)] if by is not None else []),
+            by=by,
             where=[CheckIn.case_id == case_id, at.is_not(None)],
-            who=person.name if by is not None else None,
             scheduled_at=CheckIn.scheduled_at,
             state=CheckIn.status,
         )
-    changed_by = aliased(User)
     add(
         "stage",
         "stage.changed",
         StageChange.changed_at,
-        (changed_by, changed_by.id == StageChange.changed_by_id),
+        by=StageChange.changed_by_id,
         where=[StageChange.case_id == case_id, StageChange.from_stage.is_not(None)],
-        who=changed_by.name,
         text=StageChange.note,
         state=StageChange.to_stage,
     )
-    staff = aliased(User)
     add(
         "access",
         "break_glass",
         BreakGlassAccess.granted_at,
-        (staff, staff.id == BreakGlassAccess.staff_id),
+        by=BreakGlassAccess.staff_id,
         where=[BreakGlassAccess.case_id == case_id],
-        who=staff.name,
         text=BreakGlassAccess.reason,
     )
     return parts

@@ -5,6 +5,9 @@ app servers, they only hold if every process counts in the same place (Redis, th
 RATELIMIT_STORAGE_URI). With `memory://` each worker keeps its own counts and a limit of 20 becomes
 20 per worker. In production the portal therefore refuses to start several workers on memory://;
 elsewhere it warns.
+
+Each worker, once it has loaded the app, sets its long-lived objects aside from the garbage
+collector and collects the youngest objects less often (portal/serving.py).
 """
 
 from config import config_for_env, settings_from_environment
@@ -23,3 +26,9 @@ def on_starting(server):
     if config.PORTAL_ENV == "production":
         raise RuntimeError(message)  # gunicorn prints "Error: …" and exits with status 1
     server.log.warning(message)
+
+
+def post_worker_init(worker):
+    from portal.serving import tune_garbage_collector
+
+    tune_garbage_collector()

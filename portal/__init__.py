@@ -94,7 +94,7 @@ def _turn_off_postgres_jit(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from portal.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
-    from portal.i18n import select_locale, select_timezone
+    from portal.i18n import install_template_gettext, select_locale, select_timezone
 
     _turn_off_postgres_jit(app)
     db.init_app(app)
@@ -103,6 +103,7 @@ def register_extensions(app: Flask) -> None:
     mail.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    install_template_gettext(app)
     login_manager.init_app(app)
     login_manager.session_protection = None  # sessions are server-side rows we check ourselves
     login_manager.login_view = "auth.login"
@@ -196,12 +197,12 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_hooks(app: Flask) -> None:
-    from flask_babel import format_date, format_time, get_locale
+    from flask_babel import get_locale
 
     from portal.access import enforce_access
     from portal.errors import register_error_handlers
     from portal.security import register_security_headers
-    from portal.zones import in_zone, zone_of
+    from portal.zones import in_zone, when, zone_of
 
     app.before_request(enforce_access)
     register_error_handlers(app)
@@ -209,11 +210,7 @@ def register_hooks(app: Flask) -> None:
 
     app.add_template_filter(in_zone, "in_zone")
     app.add_template_global(zone_of, "zone_of")
-
-    @app.template_filter("when")
-    def when(value):
-        """A date and time as people read them, in their language and time zone (no seconds)."""
-        return f"{format_date(value, 'medium')}, {format_time(value, 'short')}"
+    app.add_template_filter(when, "when")
 
     @app.context_processor
     def template_globals():

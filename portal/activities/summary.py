@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from flask import current_app
 from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
-from fpdf import FPDF
 
 from portal.activities import labels
 from portal.activities.services import Overview, summary_rows
@@ -50,16 +51,24 @@ def table(current: Overview) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
-class _SummaryPDF(FPDF):
-    def footer(self):
-        self.set_y(-15)
-        self.set_font("DejaVu", size=8)
-        self.cell(0, 10, _("Page %(page)d", page=self.page_no()), align="C")
+@cache
+def _summary_pdf() -> type:
+    """The PDF document class, numbering its pages. fpdf2 (with fontTools) adds some 20 MB to a
+    process: it is loaded by the worker that first makes a summary, not by every worker at start."""
+    from fpdf import FPDF
+
+    class SummaryPDF(FPDF):
+        def footer(self):
+            self.set_y(-15)
+            self.set_font("DejaVu", size=8)
+            self.cell(0, 10, _("Page %(page)d", page=self.page_no()), align="C")
+
+    return SummaryPDF
 
 
 def pdf(current: Overview, *, compress: bool = True) -> bytes:
     """The summary as a PDF, in DejaVu Sans (French accents and all)."""
-    document = _SummaryPDF(format="Letter")
+    document = _summary_pdf()(format="Letter")
     document.set_compression(compress)
     document.add_font("DejaVu", "", current_app.config["ACTIVITY_PDF_FONT"])
     document.add_font("DejaVu", "B", current_app.config["ACTIVITY_PDF_BOLD_FONT"])

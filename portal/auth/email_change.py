@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from portal import clock
 from portal.audit.models import Outcome
@@ -144,31 +145,30 @@ def confirm_email_change(change: EmailChange) -> ConfirmOutcome:
     the old address stop working, and the old address is told."""
     user = change.user
     if _address_taken(change.new_email, user):
-        cancel_email_changes(user)
-        record(
-            "account.email_changed",
-            outcome=Outcome.FAILURE,
-            object_type="user",
-            object_id=user.id,
-            detail="address in use",
-        )
-        return ConfirmOutcome.UNAVAILABLE
+        return _refuse_confirmation(user)
     now = clock.now()
-    # Spent with a conditional UPDATE: of two requests racing with one link, one wins.
-    spent = db.session.execute(
-        update(EmailChange)
-        .where(
-            EmailChange.id == change.id,
-            EmailChange.confirmed_at.is_(None),
-            EmailChange.cancelled_at.is_(None),
-        )
-        .values(confirmed_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if spent.rowcount != 1:
-        return ConfirmOutcome.STALE
     old_address = user.email
-    user.email = change.new_email
+    try:
+        with db.session.begin_nested():
+            # Spent with a conditional UPDATE: of two requests racing with one link, one wins.
+            spent = db.session.execute(
+                update(EmailChange)
+                .where(
+                    EmailChange.id == change.id,
+                    EmailChange.confirmed_at.is_(None),
+                    EmailChange.cancelled_at.is_(None),
+                )
+                .values(confirmed_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if spent.rowcount != 1:
+                return ConfirmOutcome.STALE
+            user.email = change.new_email
+    except IntegrityError:
+        # Another account took the address between the check above and now: the unique
+        # constraint decides, the savepoint undoes this change's use, and it is refused (and
+        # cancelled) like any other taken address.
+        return _refuse_confirmation(user)
     # A password reset or invitation link went to the old address: it must not outlive it.
     revoke_tokens(user)
     end_all_sessions(user, reason="email_changed", keep_token=user.session_token)
@@ -180,6 +180,18 @@ def confirm_email_change(change: EmailChange) -> ConfirmOutcome:
         detail=f"change {change.id}: {old_address} -> {change.new_email}",
     )
     return ConfirmOutcome.CONFIRMED
+
+
+def _refuse_confirmation(user: User) -> ConfirmOutcome:
+    cancel_email_changes(user)
+    record(
+        "account.email_changed",
+        outcome=Outcome.FAILURE,
+        object_type="user",
+        object_id=user.id,
+        detail="address in use",
+    )
+    return ConfirmOutcome.UNAVAILABLE
 
 
 def cancel_email_change(user: User) -> bool:

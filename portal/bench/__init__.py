@@ -184,6 +184,7 @@ def pages_command(
         DEMO_ACCOUNTS,
         PAGES,
         bench_accounts,
+        exports_table,
         measure_pages,
         pages_table,
         slowest_statements,
@@ -220,6 +221,9 @@ def pages_command(
         echo=click.echo,
     )
     table = pages_table(demo, full)
+    exports = exports_table(full)
+    if exports:
+        table += "\n\nExports at full size (streamed in pieces):\n\n" + exports
     slowest = slowest_statements(full)
     if slowest:
         table += "\n\nThe slowest statement of each page over 50 ms (full size):\n\n" + slowest

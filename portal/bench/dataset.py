@@ -596,6 +596,7 @@ class Loader:
             first_unread = None
             at = started
             message_id = None
+            waiting_since = None  # each reply keeps when the wait it answers began
             for m in range(count):
                 at = started + step * m
                 if awaiting and m >= count - 1:
@@ -606,6 +607,11 @@ class Loader:
                     kind = MessageKind.MEMBER if m % 2 == 0 else MessageKind.STAFF
                 message_id = self.w.new_id(Message)
                 unseen = kind is MessageKind.MEMBER and m >= count - 2
+                wait_started_at = None
+                if kind is MessageKind.MEMBER and waiting_since is None:
+                    waiting_since = at
+                elif kind is MessageKind.STAFF:
+                    wait_started_at, waiting_since = waiting_since, None
                 self.w.add(
                     Message,
                     id=message_id,
@@ -617,6 +623,7 @@ class Loader:
                     seen_by_team_at=(
                         None if kind is not MessageKind.MEMBER or unseen else at + step / 2
                     ),
+                    wait_started_at=wait_started_at,
                 )
                 if m == max(0, count - 3):
                     first_unread = message_id

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import statistics
 import time
+import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -24,6 +25,7 @@ from portal.auth.models import User
 from portal.cases.models import Case
 from portal.extensions import db
 from portal.messaging.models import Conversation, Message
+from portal.serving import garbage_collector_tuned
 
 # Who is measured: the demo's accounts (`flask demo`), or the synthetic dataset's showcase.
 DEMO_ACCOUNTS = {
@@ -93,6 +95,10 @@ class Measure:
     times_ms: list[float] = field(default_factory=list)
     size_bytes: int = 0
     slowest: tuple[float, str] = (0.0, "")  # the slowest statement seen, in ms
+    # Exports: when the first piece of the body was out, and the most memory Python held while
+    # one whole export was streamed (traced separately: tracing slows the timed requests).
+    first_piece_ms: list[float] = field(default_factory=list)
+    peak_kib: int | None = None
 
     @property
     def query_count(self) -> int:
@@ -102,12 +108,13 @@ class Measure:
     def steady(self) -> bool:
         return len(set(self.queries)) <= 1
 
-    def percentile(self, p: float) -> float:
-        if not self.times_ms:
+    def percentile(self, p: float, times: list[float] | None = None) -> float:
+        times = self.times_ms if times is None else times
+        if not times:
             return 0.0
-        if len(self.times_ms) == 1:
-            return self.times_ms[0]
-        return statistics.quantiles(self.times_ms, n=100, method="inclusive")[round(p) - 1]
+        if len(times) == 1:
+            return times[0]
+        return statistics.quantiles(times, n=100, method="inclusive")[round(p) - 1]
 
 
 def _csrf(html: bytes) -> dict:
@@ -197,39 +204,85 @@ def measure_pages(
     sa.event.listen(engine, "before_cursor_execute", count)
     sa.event.listen(engine, "after_cursor_execute", timed)
     results = []
-    try:
-        for page in pages:
-            measure = Measure(page.label, page.role, page.url(targets))
-            client = clients[page.role]
-            counter["slowest"] = (0.0, "")
-            spent = 0.0
-            for i in range(warmup + repeat):
-                if spent > budget_seconds * 1000 and len(measure.times_ms) >= 3:
-                    break  # a page this slow is measured fewer times; the table says how many
-                counter["n"] = 0
-                started = time.perf_counter()
-                response = client.get(measure.url)
-                body = response.get_data()  # a streamed export is read to its end
-                elapsed = (time.perf_counter() - started) * 1000
-                response.close()
-                spent += elapsed
-                measure.status = response.status_code
-                if i >= warmup:
-                    measure.times_ms.append(elapsed)
-                    measure.queries.append(counter["n"])
-                    measure.size_bytes = len(body)
-            measure.slowest = counter["slowest"]
-            if measure.status != 200:
-                raise RuntimeError(f"{page.label} ({measure.url}) answered {measure.status}")
-            echo(
-                f"  {page.label:<32} {measure.query_count:>3} queries  "
-                f"p50 {measure.percentile(50):7.1f} ms  p95 {measure.percentile(95):7.1f} ms"
-            )
-            results.append(measure)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
-        sa.event.remove(engine, "after_cursor_execute", timed)
+    # As each gunicorn worker does once it has loaded the app (portal/serving.py).
+    with garbage_collector_tuned():
+        try:
+            for page in pages:
+                measure = _time_page(
+                    clients[page.role],
+                    page,
+                    page.url(targets),
+                    counter,
+                    repeat=repeat,
+                    warmup=warmup,
+                    budget_seconds=budget_seconds,
+                )
+                echo(
+                    f"  {page.label:<32} {measure.query_count:>3} queries  "
+                    f"p50 {measure.percentile(50):7.1f} ms  p95 {measure.percentile(95):7.1f} ms"
+                )
+                results.append(measure)
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", count)
+            sa.event.remove(engine, "after_cursor_execute", timed)
     return results
+
+
+def _time_page(
+    client: FlaskClient,
+    page: Page,
+    url: str,
+    counter: dict,
+    *,
+    repeat: int,
+    warmup: int,
+    budget_seconds: float,
+) -> Measure:
+    """`page` requested `warmup` times, then timed `repeat` times (fewer when it is slow); the
+    statements of each request are counted through `counter`, which the engine's events fill."""
+    measure = Measure(page.label, page.role, url)
+    counter["slowest"] = (0.0, "")
+    spent = 0.0
+    for i in range(warmup + repeat):
+        if spent > budget_seconds * 1000 and len(measure.times_ms) >= 3:
+            break  # a page this slow is measured fewer times; the table says how many
+        counter["n"] = 0
+        started = time.perf_counter()
+        response = client.get(url)
+        pieces = iter(response.response)  # a streamed export is read piece by piece
+        body = next(pieces, b"")
+        first_piece = (time.perf_counter() - started) * 1000
+        body += b"".join(pieces)
+        elapsed = (time.perf_counter() - started) * 1000
+        response.close()
+        spent += elapsed
+        measure.status = response.status_code
+        if i >= warmup:
+            measure.times_ms.append(elapsed)
+            if page.export:
+                measure.first_piece_ms.append(first_piece)
+            measure.queries.append(counter["n"])
+            measure.size_bytes = len(body)
+    measure.slowest = counter["slowest"]
+    if page.export:
+        measure.peak_kib = _streaming_peak_kib(client, url)
+    if measure.status != 200:
+        raise RuntimeError(f"{page.label} ({url}) answered {measure.status}")
+    return measure
+
+
+def _streaming_peak_kib(client: FlaskClient, url: str) -> int:
+    """The most memory Python held (tracemalloc) while one export was streamed to its end, each
+    piece dropped once read, as a server writing it to the socket would."""
+    tracemalloc.start()
+    try:
+        response = client.get(url)
+        for _piece in response.response:
+            pass
+        response.close()
+        return tracemalloc.get_traced_memory()[1] // 1024
+    finally:
+        tracemalloc.stop()
 
 
 QUERY_TARGET = 12
@@ -257,6 +310,25 @@ def pages_table(demo: list[Measure] | None, full: list[Measure]) -> str:
             f"| {'pass' if m.percentile(95) < P95_TARGET_MS else 'FAIL'} |"
         )
     return "\n".join(lines)
+
+
+def exports_table(full: list[Measure]) -> str:
+    """Markdown: for each export at full size, when its first piece was out and when all of it,
+    and the memory streaming it took."""
+    lines = [
+        "| export | size (KB) | first piece p50 / p95 ms | whole p50 / p95 ms "
+        "| peak Python memory while streaming (KiB) |",
+        "|---|--:|--:|--:|--:|",
+    ]
+    for m in full:
+        if m.first_piece_ms:
+            lines.append(
+                f"| {m.label} | {m.size_bytes / 1000:,.1f} "
+                f"| {m.percentile(50, m.first_piece_ms):.1f} / "
+                f"{m.percentile(95, m.first_piece_ms):.1f} "
+                f"| {m.percentile(50):.1f} / {m.percentile(95):.1f} | {m.peak_kib:,} |"
+            )
+    return "\n".join(lines) if len(lines) > 2 else ""
 
 
 def slowest_statements(measures: list[Measure], *, over_ms: float = P95_TARGET_MS) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from flask_babel import gettext as _
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
@@ -19,6 +20,19 @@ class Stage(StrEnum):
     PLANNING = "planning"
     ONGOING_SUPPORT = "ongoing_support"
     CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        """The stage as people read it, in the current language."""
+        if self is Stage.REFERRED:
+            return _("Referred")
+        if self is Stage.ASSESSMENT:
+            return _("Assessment")
+        if self is Stage.PLANNING:
+            return _("Education plan")
+        if self is Stage.ONGOING_SUPPORT:
+            return _("Ongoing support")
+        return _("Closed")
 
 
 STAGE_ORDER = list(Stage)

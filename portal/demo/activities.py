@@ -8,8 +8,6 @@ import zlib
 from datetime import timedelta
 from decimal import Decimal
 
-from fpdf import FPDF
-
 from portal import clock
 from portal.activities import services as activities
 from portal.assessment.models import FactorCategory
@@ -62,6 +60,8 @@ CATALOG = [
 
 def certificate_pdf(text: str) -> bytes:
     """A one-page certificate (ASCII text, a core font): enough to be a real PDF."""
+    from fpdf import FPDF  # some 20 MB: only when demo data is made, not whenever the CLI loads
+
     document = FPDF()
     document.add_page()
     document.set_font("Helvetica", size=16)

@@ -67,6 +67,8 @@ class Message(db.Model):
         Index("ix_messages_conversation_id_kind_id", "conversation_id", "kind", "id"),
         # The latest page of a thread: both sides' messages, newest first, read in index order.
         Index("ix_messages_conversation_id_id", "conversation_id", "id"),
+        # The program report's response times in a period: the waits that started in it.
+        Index("ix_messages_wait_started_at", "wait_started_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -77,6 +79,10 @@ class Message(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Member messages: when someone of the MSP team first had it on screen (the member's receipt).
     seen_by_team_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Team replies: when the member's wait this reply answers began (their first message since the
+    # team's previous reply); None when nothing was waiting. Kept by `post_message` so that the
+    # program report's response times read one row per reply, not the whole history.
+    wait_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     conversation: Mapped[Conversation] = relationship()
     author: Mapped[User] = relationship()

@@ -210,6 +210,7 @@ def post_message(
         seen_up_to = _last_read_message_id(conversation.id, author.id)
         _mark_seen_by_team(conversation.id, now, up_to=seen_up_to)
         if kind is MessageKind.STAFF:
+            message.wait_started_at = _wait_started_at(conversation, before=message.id)
             _restart_clock_after(conversation, seen_up_to)
     if kind is MessageKind.NOTE:
         touch(conversation.case)
@@ -373,6 +374,26 @@ def _last_read_message_id(conversation_id: int, user_id: int) -> int | None:
         select(ConversationRead.last_read_message_id).where(
             ConversationRead.conversation_id == conversation_id,
             ConversationRead.user_id == user_id,
+        )
+    )
+
+
+def _wait_started_at(conversation: Conversation, *, before: int) -> datetime | None:
+    """When the member's first message since the team's previous reply was written: the wait a
+    reply written now answers (None when the member has written nothing since). The previous
+    reply is read under a lock of the conversation's row: of two replies sent at once, the second
+    waits for the first and answers no wait, so one wait is never counted twice."""
+    previous_reply = db.session.scalar(
+        select(Conversation.last_staff_message_id)
+        .where(Conversation.id == conversation.id)
+        .with_for_update()
+    )
+    return db.session.scalar(
+        select(func.min(Message.created_at)).where(
+            Message.conversation_id == conversation.id,
+            Message.kind == MessageKind.MEMBER,
+            Message.id > (previous_reply or 0),
+            Message.id < before,
         )
     )
 

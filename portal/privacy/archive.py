@@ -25,7 +25,6 @@ from portal.assessment.services import history_table, perspectives_by_factor
 from portal.checkins import labels as checkin_labels
 from portal.plan import labels as plan_labels
 from portal.privacy.services import ArchivedFile, MemberData
-from portal.reports.charts import stage_labels
 from portal.uploads.services import upload_dir
 from portal.zones import zone_label, zone_of
 
@@ -89,7 +88,6 @@ def readme(data: MemberData) -> str:
         history_tables={v.id: history_table(v) for v in data.assessments},
         peers={v.id: peer_chart(v) for v in data.assessments},
         perspectives=perspectives_by_factor(data.perspectives),
-        stage_labels=stage_labels(),
         labels={
             "assessment": assessment_labels.ALL,
             "plan": plan_labels.ALL,

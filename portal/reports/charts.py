@@ -3,23 +3,11 @@ never drawn."""
 
 from flask_babel import gettext as _
 
-from portal.cases.models import Stage
 from portal.charts import horizontal_bars, stacked_bars
 from portal.reports.services import ProgramReport
 
 
-def stage_labels() -> dict[Stage, str]:
-    return {
-        Stage.REFERRED: _("Referred"),
-        Stage.ASSESSMENT: _("Assessment"),
-        Stage.PLANNING: _("Education plan"),
-        Stage.ONGOING_SUPPORT: _("Ongoing support"),
-        Stage.CLOSED: _("Closed"),
-    }
-
-
 def stage_chart(report: ProgramReport) -> dict:
-    labels = stage_labels()
     shown = [0 if report.hides(count) else count for _stage, count in report.stages]
     withheld = sum(1 for _stage, count in report.stages if report.hides(count))
     description = _("Members at each stage of the program. The table below gives the figures.")
@@ -29,7 +17,7 @@ def stage_chart(report: ProgramReport) -> dict:
         )
     return {
         "chart": stacked_bars(
-            [labels[stage] for stage, _count in report.stages],
+            [stage.label for stage, _count in report.stages],
             [(_("Members"), shown)],
             height=220,
         ),

@@ -36,7 +36,7 @@ from portal.activities.models import ActivityProgress, ActivityStatus
 from portal.cases.models import STAGE_ORDER, Case, Stage
 from portal.checkins.models import CheckIn, CheckInStatus
 from portal.extensions import db
-from portal.messaging.models import Conversation, Message, MessageKind
+from portal.messaging.models import Conversation, Message
 from portal.plan.models import Goal, PlannedActivity, PlanStatus, PlanVersion
 
 SECONDS_PER_DAY = 86_400
@@ -236,59 +236,16 @@ def activity_completion() -> Completion:
 
 
 def staff_response_time(period: Period) -> MedianDuration:
-    """One pass over the conversations' member messages and staff replies in order (notes left
-    out): each message is numbered by the staff replies before it, so a reply and the member
-    messages since the previous reply share a number. Such a group is a wait: from its first
-    member message to its reply (a group without either is no wait, or one still open)."""
-    is_reply = case((Message.kind == MessageKind.STAFF, 1), else_=0)
-    replies_before = (
-        func.sum(is_reply).over(partition_by=Message.conversation_id, order_by=Message.id)
-        - is_reply
-    )
-    conditions = [Message.kind.in_((MessageKind.MEMBER, MessageKind.STAFF))]
-    if period.start is not None:
-        # A wait that started in the period is in a conversation written in since (services set
-        # `last_message_at` with each member message and reply): only those are read, whole.
-        conditions.append(
-            Message.conversation_id.in_(
-                select(Conversation.id).where(Conversation.last_message_at >= period.start)
-            )
-        )
-    ordered = (
-        select(
-            Message.conversation_id,
-            Message.kind,
-            Message.created_at,
-            replies_before.label("turn"),
-        )
-        .where(*conditions)
-        .subquery()
-    )
-    waits = (
-        select(
-            ordered.c.conversation_id,
-            func.min(case((ordered.c.kind == MessageKind.MEMBER, ordered.c.created_at))).label(
-                "started_at"
-            ),
-            func.max(case((ordered.c.kind == MessageKind.STAFF, ordered.c.created_at))).label(
-                "replied_at"
-            ),
-        )
-        .group_by(ordered.c.conversation_id, ordered.c.turn)
-        .subquery()
-    )
+    """From the member's first message since the team's previous reply to the team's reply (notes
+    are not replies): each reply keeps when its wait began (`Message.wait_started_at`, set by
+    `post_message`), so a wait is one row, counted in the period it started in."""
     return _median(
         select(
             Conversation.case_id.label("case_id"),
-            seconds_between(waits.c.started_at, waits.c.replied_at).label("seconds"),
+            seconds_between(Message.wait_started_at, Message.created_at).label("seconds"),
         )
-        .select_from(waits)
-        .join(Conversation, Conversation.id == waits.c.conversation_id)
-        .where(
-            waits.c.started_at.is_not(None),
-            waits.c.replied_at.is_not(None),
-            *period.contains(waits.c.started_at),
-        )
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(Message.wait_started_at.is_not(None), *period.contains(Message.wait_started_at))
     )
 
 

@@ -9,7 +9,7 @@ from portal.audit.services import record
 from portal.csv_export import csv_download
 from portal.extensions import db
 from portal.reports import bp, services
-from portal.reports.charts import check_in_chart, stage_chart, stage_labels
+from portal.reports.charts import check_in_chart, stage_chart
 from portal.zones import zone_of
 
 
@@ -35,7 +35,6 @@ def report():
         "reports/report.html",
         form=form,
         report=program,
-        stage_labels=stage_labels(),
         stage_chart=stage_chart(program),
         check_in_chart=check_in_chart(program),
         period_args=_period_args(),

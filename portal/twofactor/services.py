@@ -13,8 +13,6 @@ import secrets
 from datetime import datetime
 
 import pyotp
-import qrcode
-import qrcode.image.svg
 from flask import current_app
 from sqlalchemy import delete, func, or_, select, update
 
@@ -56,6 +54,9 @@ def provisioning_uri(user: User, secret: str) -> str:
 
 def qr_code_svg(uri: str) -> str:
     """The enrolment QR code as inline SVG, drawn here: the secret never leaves the portal."""
+    import qrcode  # with Pillow, some 4 MB: loaded by the worker that first enrols someone
+    import qrcode.image.svg
+
     image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
     buffer = io.BytesIO()
     image.save(buffer)

@@ -42,8 +42,8 @@ def _plan(case, staff, number, status, activated_days, activities):
 
 
 def _messages(case, staff, script):
-    """A conversation on `case`: (kind, hours after referral) in order; its last message time kept
-    as posting them would (notes leave it alone)."""
+    """A conversation on `case`: (kind, hours after referral) in order; its last message time and
+    each reply's wait kept as posting them would (notes leave both alone)."""
     last_hours = max(hours for kind, hours in script if kind is not MessageKind.NOTE)
     conversation = Conversation(
         case_id=case.id,
@@ -53,16 +53,21 @@ def _messages(case, staff, script):
     )
     db.session.add(conversation)
     db.session.flush()
+    waiting_since = None
     for kind, hours in script:
-        db.session.add(
-            Message(
-                conversation_id=conversation.id,
-                author_id=case.member_id if kind is MessageKind.MEMBER else staff.id,
-                kind=kind,
-                body="Text",
-                created_at=REFERRED + timedelta(hours=hours),
-            )
+        at = REFERRED + timedelta(hours=hours)
+        message = Message(
+            conversation_id=conversation.id,
+            author_id=case.member_id if kind is MessageKind.MEMBER else staff.id,
+            kind=kind,
+            body="Text",
+            created_at=at,
         )
+        if kind is MessageKind.MEMBER and waiting_since is None:
+            waiting_since = at
+        elif kind is MessageKind.STAFF:
+            message.wait_started_at, waiting_since = waiting_since, None
+        db.session.add(message)
         db.session.flush()  # ids in the order written, as in real life
 
 

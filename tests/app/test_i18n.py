@@ -74,3 +74,71 @@ def test_french_catalog_translates_every_string_in_the_code(tmp_path):
     translated = {m.id for m in catalog if m.id and m.string and not m.fuzzy}
     missing = sorted(str(m) for m in expected - translated)
     assert not missing, f"untranslated in French (run `make extract-messages`): {missing}"
+
+
+def test_templates_follow_a_forced_language_within_a_french_request(app):
+    """Templates look their catalog up once per language (portal.i18n.current_translations): an
+    email rendered in the recipient's language inside a French request is still in that language."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    sign_in = "{{ _('Sign in') }}"
+    with app.test_request_context("/", headers={"Accept-Language": "fr"}):
+        assert render_template_string(sign_in) == "Se connecter"
+        with force_locale("en"):
+            assert render_template_string(sign_in) == "Sign in"
+        assert render_template_string(sign_in) == "Se connecter"
+
+
+def test_when_reads_as_flask_babel_would_in_each_language_and_zone(app):
+    """`|when` parses its patterns once per language; the text is Flask-Babel's, to the minute,
+    across daylight-saving changes."""
+    from datetime import datetime, timedelta
+
+    import flask_babel
+
+    from portal.zones import when
+
+    babel = flask_babel.get_babel(app)
+    moments = [
+        datetime(2025, 1, 1) + timedelta(hours=7 * step, minutes=step) for step in range(800)
+    ]
+    for language in ("en", "fr"):
+        for zone in ("America/St_Johns", "America/Toronto", "America/Regina", "America/Vancouver"):
+            with app.test_request_context("/", headers={"Accept-Language": language}):
+                selector, babel.timezone_selector = babel.timezone_selector, lambda zone=zone: zone
+                try:
+                    flask_babel.refresh()
+                    for moment in moments:
+                        expected = (
+                            f"{flask_babel.format_date(moment, 'medium')}, "
+                            f"{flask_babel.format_time(moment, 'short')}"
+                        )
+                        assert when(moment) == expected
+                finally:
+                    babel.timezone_selector = selector
+
+
+def test_in_zone_reads_as_babel_would_with_the_zone_abbreviation(app):
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    import flask_babel
+    from babel.dates import format_date, format_time
+
+    from portal.zones import in_zone
+
+    moments = [datetime(2025, 1, 1, tzinfo=UTC) + timedelta(hours=11 * step) for step in range(400)]
+    for language in ("en", "fr"):
+        with app.test_request_context("/", headers={"Accept-Language": language}):
+            flask_babel.refresh()  # the test's app context outlives each request context
+            for zone in ("America/St_Johns", "America/Regina", "America/Vancouver"):
+                tzinfo = ZoneInfo(zone)
+                for moment in moments:
+                    local = moment.astimezone(tzinfo)
+                    expected = (
+                        f"{format_date(local, 'medium', locale=language)}, "
+                        f"{format_time(local, 'short', tzinfo=tzinfo, locale=language)} "
+                        f"{format_time(local, 'z', tzinfo=tzinfo, locale=language)}"
+                    )
+                    assert in_zone(moment, zone) == expected

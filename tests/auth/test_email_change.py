@@ -154,6 +154,33 @@ def test_an_address_taken_meanwhile_is_refused_at_confirmation(client, make_memb
     assert emails()[-1] == ("mine@example.org", "email_change_requested")
 
 
+def test_an_address_taken_at_the_same_moment_is_refused_not_a_server_error(
+    client, make_member, login, emails, monkeypatch
+):
+    """Two accounts confirming the same new address at once: both pass the check, the unique
+    constraint decides, and the loser reads the same refusal (not a 500), its address unchanged."""
+    from portal.auth import email_change
+
+    member = make_member(email="mine@example.org")
+    login(member)
+    _request(client)
+    link = _confirm_link()
+    make_member(email=NEW)
+    monkeypatch.setattr(email_change, "_address_taken", lambda address, user: False)
+    response = client.post(link, follow_redirects=True)
+    assert response.status_code == 200
+    assert "This address cannot be used." in response.text
+    db.session.expire_all()
+    assert db.session.get(type(member), member.id).email == "mine@example.org"
+    assert client.get(link).status_code == 404
+    refused = _audit("account.email_changed")
+    assert [(event.outcome, event.detail) for event in refused] == [
+        (Outcome.FAILURE, "address in use")
+    ]
+    change = db.session.scalars(db.select(EmailChange)).one()
+    assert change.confirmed_at is None and change.cancelled_at is not None
+
+
 def test_bad_input_is_refused_with_a_message(client, make_member, login, emails):
     member = make_member()
     login(member)

@@ -94,3 +94,31 @@ def test_deactivated_account_cannot_sign_in_and_loses_its_sessions(app, client, 
 def test_sign_in_page_has_no_remember_me(client):
     page = client.get("/login").text
     assert "remember" not in page.lower()
+
+
+def test_standard_hashing_is_owasp_argon2id_and_older_hashes_are_replaced_at_sign_in(
+    app, client, make_member
+):
+    """Production hashes with OWASP's argon2id configuration (19 MiB, two passes, one lane), which
+    keeps a gunicorn worker under 150 MB; a hash made with other parameters (argon2-cffi's 64 MiB
+    default, or the tests' cheap one) still signs in and is replaced by a standard one."""
+    from argon2 import PasswordHasher, extract_parameters
+
+    from portal.auth.passwords import HASHERS
+
+    standard = extract_parameters(HASHERS["standard"].hash("a long enough password"))
+    assert (standard.type.name, standard.memory_cost, standard.time_cost, standard.parallelism) == (
+        "ID",
+        19 * 1024,
+        2,
+        1,
+    )
+    member = make_member()
+    member.password_hash = PasswordHasher().hash(PASSWORD)  # the 64 MiB default of earlier releases
+    db.session.commit()
+    app.config["PASSWORD_HASHING"] = "standard"
+    response = client.post("/login", data={"email": member.email, "password": PASSWORD})
+    assert response.status_code == 302
+    db.session.refresh(member)
+    kept = extract_parameters(member.password_hash)
+    assert (kept.memory_cost, kept.time_cost, kept.parallelism) == (19 * 1024, 2, 1)

@@ -33,6 +33,12 @@ def test_tiny_load_then_every_page_reports_its_queries(app):
         line = next(line for line in result.output.splitlines() if page.label in line)
         assert re.search(r"\d+ queries", line), line
         assert f"| {page.label} | {page.role} |" in result.output
+    exports = [page for page in PAGES if page.export]
+    assert "| export | size (KB) | first piece p50 / p95 ms |" in result.output
+    for page in exports:
+        assert re.search(
+            rf"\| {re.escape(page.label)} \| [\d,.]+ \| [\d.]+ / [\d.]+ \|", result.output
+        )
 
     result = runner.invoke(args=["bench", "smtp-hang", "--repeat", "2"])
     assert result.exit_code == 0, result.output

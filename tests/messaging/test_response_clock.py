@@ -108,3 +108,60 @@ def test_no_reply_needed_stops_the_clock_and_is_audited(team, client_for):
     assert db.session.scalar(
         db.select(AuditEvent).where(AuditEvent.action == "conversation.no_reply_needed")
     )
+
+
+def test_each_reply_keeps_when_the_wait_it_answers_began(team, frozen_clock):
+    """What the program report's response times read (`Message.wait_started_at`): the member's
+    first message since the team's previous reply; notes are not replies; a second reply with
+    nothing new from the member answered no wait. The migration's backfill gives the same."""
+    import importlib.util
+    from pathlib import Path
+
+    from sqlalchemy import select, text, update
+
+    from portal.messaging.models import Message
+
+    member, lead = team["member"], team["lead"]
+    frozen_clock.set(toronto(14, 9))
+    conversation = start_conversation(team["case"], member)
+    frozen_clock.set(toronto(14, 10))
+    post(conversation, member, MessageKind.MEMBER, "And another thing")
+    frozen_clock.set(toronto(14, 11))
+    post(conversation, lead, MessageKind.NOTE, "Checking the file")
+    frozen_clock.set(toronto(14, 12))
+    first = post(conversation, lead, MessageKind.STAFF, "Here is the answer")
+    frozen_clock.set(toronto(14, 13))
+    second = post(conversation, lead, MessageKind.STAFF, "And a link")
+    frozen_clock.set(toronto(15, 9))
+    post(conversation, member, MessageKind.MEMBER, "Thanks, one more question")
+    frozen_clock.set(toronto(15, 10))
+    third = post(conversation, lead, MessageKind.STAFF, "Answered")
+
+    kept = {
+        message.id: message.wait_started_at
+        for message in db.session.scalars(
+            select(Message).where(Message.conversation_id == conversation.id)
+        )
+    }
+    assert [kept[first.id], kept[second.id], kept[third.id]] == [
+        toronto(14, 9),
+        None,
+        toronto(15, 9),
+    ]
+    assert {kept[i] for i in kept if i not in (first.id, second.id, third.id)} == {None}
+
+    path = Path(__file__).parents[2] / "migrations" / "versions" / "0010_reply_waits.py"
+    spec = importlib.util.spec_from_file_location("reply_waits", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    db.session.execute(update(Message).values(wait_started_at=None))
+    db.session.execute(text(migration.BACKFILL))
+    db.session.expire_all()
+    backfilled = dict(
+        db.session.execute(
+            select(Message.id, Message.wait_started_at).where(
+                Message.conversation_id == conversation.id
+            )
+        ).all()
+    )
+    assert backfilled == kept

@@ -55,10 +55,9 @@ def test_work_once_sends_due_mail_and_exits(app, mail_server, make_member, outbo
 
 
 def test_work_once_with_nothing_due_exits_without_connecting(app, hanging_smtp_server):
-    started = time.monotonic()
     result = app.test_cli_runner().invoke(args=["outbox", "work", "--once"])
     assert result.exit_code == 0, result.output
-    assert time.monotonic() - started < 1
+    time.sleep(0.1)  # give the server's accept loop a chance to see a connection, if any
     assert hanging_smtp_server.connections == []
 
 

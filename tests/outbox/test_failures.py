@@ -32,9 +32,7 @@ def test_smtp_down_user_action_succeeds_and_email_is_retried_then_sent_once(
     member = make_member(password=None)
     mail_server.stop()
 
-    started = time.monotonic()
     response = client.post("/forgot-password", data={"email": member.email})
-    assert time.monotonic() - started < 1.0
     assert response.status_code == 200
     assert "Check your email" in response.text
     [row] = outbox_rows()
@@ -72,12 +70,11 @@ def test_smtp_down_user_action_succeeds_and_email_is_retried_then_sent_once(
 def test_request_that_queues_an_email_never_talks_smtp(
     app, client, hanging_smtp_server, make_member, outbox_rows
 ):
-    """With a relay that would hang every SMTP conversation, the request is still quick: it only
-    writes the outbox row and never even connects."""
+    """With a relay that would hang every SMTP conversation, the request cannot be slowed by it: it
+    only writes the outbox row and never even connects. (Counted, not timed: a busy machine would
+    make a timing flaky, while a connection is either made or not.)"""
     member = make_member(password=None)
-    started = time.monotonic()
     response = client.post("/forgot-password", data={"email": member.email})
-    assert time.monotonic() - started < app.config["MAIL_TIMEOUT_SECONDS"] / 2
     assert response.status_code == 200
     assert len(outbox_rows()) == 1
     time.sleep(0.1)  # give the server's accept loop a chance to see a connection, if any
@@ -149,8 +146,9 @@ def test_hanging_relay_holds_the_worker_no_longer_than_the_timeout(
         started = time.monotonic()
         assert send_due_emails() == (0, 3)
         elapsed = time.monotonic() - started
-        assert 0.45 <= elapsed < 1.5, elapsed
-        assert len(hanging.connections) == 1
+        assert elapsed >= 0.45, elapsed  # the timeout was met...
+        assert len(hanging.connections) == 1  # ...once for the batch, not once per email
+        assert elapsed < 10 * 0.5, elapsed  # and the worker moved on
     finally:
         hanging.close()
 

@@ -124,6 +124,7 @@ def _import_models() -> None:
     from portal.notifications import models as _notifications  # noqa: F401
     from portal.outbox import models as _outbox  # noqa: F401
     from portal.plan import models as _plan  # noqa: F401
+    from portal.reports import models as _reports  # noqa: F401
     from portal.twofactor import models as _twofactor  # noqa: F401
     from portal.uploads import models as _uploads  # noqa: F401
 

@@ -25,13 +25,14 @@ Definitions (also in the README):
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from sqlalchemy import Float, Select, and_, case, distinct, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
+from portal import clock
 from portal.activities.models import ActivityProgress, ActivityStatus
 from portal.cases.models import STAGE_ORDER, Case, Stage
 from portal.checkins.models import CheckIn, CheckInStatus
@@ -129,6 +130,32 @@ class ProgramReport:
     completion: Completion
     response_time: MedianDuration
     check_ins: CheckIns
+    computed_at: datetime
+
+    def figures(self) -> dict:
+        """The computed figures as plain JSON values (what portal/reports/snapshots.py keeps)."""
+        return {
+            "stages": {stage.value: count for stage, count in self.stages},
+            "referral_to_plan": asdict(self.referral_to_plan),
+            "completion": asdict(self.completion),
+            "response_time": asdict(self.response_time),
+            "check_ins": asdict(self.check_ins),
+        }
+
+    @classmethod
+    def from_figures(
+        cls, figures: dict, *, period: Period, min_members: int, computed_at: datetime
+    ) -> ProgramReport:
+        return cls(
+            period=period,
+            min_members=min_members,
+            stages=[(stage, figures["stages"][stage.value]) for stage in STAGE_ORDER],
+            referral_to_plan=MedianDuration(**figures["referral_to_plan"]),
+            completion=Completion(**figures["completion"]),
+            response_time=MedianDuration(**figures["response_time"]),
+            check_ins=CheckIns(**figures["check_ins"]),
+            computed_at=computed_at,
+        )
 
     def hides(self, members: int) -> bool:
         """A count of members, or a figure drawn from that many, too small to show (none at all
@@ -272,6 +299,7 @@ def program_report(period: Period, *, min_members: int) -> ProgramReport:
         completion=activity_completion(),
         response_time=staff_response_time(period),
         check_ins=check_in_outcomes(period),
+        computed_at=clock.now(),
     )
 
 

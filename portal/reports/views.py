@@ -6,9 +6,10 @@ from portal import clock
 from portal.access import Access, access
 from portal.admin.forms import PeriodForm
 from portal.audit.services import record
+from portal.auth.forms import ConfirmForm
 from portal.csv_export import csv_download
 from portal.extensions import db
-from portal.reports import bp, services
+from portal.reports import bp, services, snapshots
 from portal.reports.charts import check_in_chart, stage_chart
 from portal.zones import zone_of
 
@@ -17,10 +18,13 @@ def _period_args() -> dict:
     return {name: request.args[name] for name in ("date_from", "date_to") if request.args.get(name)}
 
 
-def _report(form: PeriodForm) -> services.ProgramReport:
+def _report(form: PeriodForm, *, refresh: bool = False) -> services.ProgramReport:
     start, end = form.bounds(zone_of(current_user))
-    return services.program_report(
-        services.Period(start, end), min_members=current_app.config["REPORT_MIN_MEMBERS"]
+    return snapshots.current_report(
+        services.Period(start, end),
+        min_members=current_app.config["REPORT_MIN_MEMBERS"],
+        max_age_seconds=current_app.config["REPORT_MAX_AGE_SECONDS"],
+        refresh=refresh,
     )
 
 
@@ -38,7 +42,22 @@ def report():
         stage_chart=stage_chart(program),
         check_in_chart=check_in_chart(program),
         period_args=_period_args(),
+        refresh_form=ConfirmForm(),
+        max_age_minutes=current_app.config["REPORT_MAX_AGE_SECONDS"] // 60,
     )
+
+
+@bp.route("/report/refresh", methods=["POST"])
+@access(Access.ADMIN)
+def refresh_report():
+    """Compute the period's figures now instead of reading the last computation."""
+    form = PeriodForm(formdata=request.args)
+    if ConfirmForm().validate_on_submit() and form.validate():
+        _report(form, refresh=True)
+        flash(_("The figures have been computed again."), "success")
+    else:
+        flash(_("The figures could not be computed again. Try once more."), "error")
+    return redirect(url_for("reports.report", **_period_args()))
 
 
 @bp.route("/report.csv")

@@ -6,6 +6,7 @@ import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from portal.activities.models import ActivityProgress, ActivityStatus
 from portal.cases.models import Stage
@@ -273,3 +274,90 @@ class TestSmallFiguresAreWithheld:
         assert table[("members_per_stage", "total")] == "withheld"
         assert table[("referral_to_active_plan", "median")] == "withheld"
         assert table[("check_ins", "held")] == "withheld"
+
+
+# --- Snapshots: the figures are read back while fresh -----------------------------------------
+
+
+def _close_a_case():
+    """One of the program's cases in ongoing support closes."""
+    from portal.cases.models import Case
+
+    case = db.session.scalars(
+        sa.select(Case).where(Case.stage == Stage.ONGOING_SUPPORT).limit(1)
+    ).one()
+    case.stage = Stage.CLOSED
+    db.session.commit()
+
+
+def _closed(report) -> int:
+    return dict(report.stages)[Stage.CLOSED]
+
+
+def test_figures_are_read_back_while_fresh_then_computed_again(app, program, frozen_clock):
+    from portal.reports.models import ReportSnapshot
+    from portal.reports.services import Period
+    from portal.reports.snapshots import current_report
+
+    def report(**kwargs):
+        return current_report(Period(), min_members=1, max_age_seconds=300, **kwargs)
+
+    first = report()
+    assert _closed(first) == 1 and first.computed_at == frozen_clock.current
+    _close_a_case()
+
+    frozen_clock.advance(seconds=299)
+    kept = report()
+    assert _closed(kept) == 1 and kept.computed_at == first.computed_at
+    assert kept.figures() == first.figures()  # every figure survives the round trip
+
+    frozen_clock.advance(seconds=1)  # 300 seconds old: stale
+    again = report()
+    assert _closed(again) == 2 and again.computed_at == frozen_clock.current
+
+    _close_a_case()
+    assert _closed(report()) == 2
+    assert _closed(report(refresh=True)) == 3  # asked for: computed now whatever its age
+
+    # One snapshot per period; the stale ones of other periods go when a new one is stored.
+    current_report(Period(start=REFERRED), min_members=1, max_age_seconds=300)
+    frozen_clock.advance(seconds=600)
+    report()
+    assert [row.period_key for row in db.session.scalars(sa.select(ReportSnapshot))] == ["-/-"]
+
+
+def test_figures_stored_in_another_shape_are_computed_again(app, program):
+    from portal.reports.models import ReportSnapshot
+    from portal.reports.services import Period
+    from portal.reports.snapshots import current_report
+
+    current_report(Period(), min_members=1, max_age_seconds=300)
+    snapshot = db.session.scalars(sa.select(ReportSnapshot)).one()
+    snapshot.figures = {"stages": {"referred": 99}}  # what an older version might have kept
+    db.session.commit()
+    report = current_report(Period(), min_members=1, max_age_seconds=300)
+    assert dict(report.stages)[Stage.REFERRED] == 1
+
+
+def test_the_page_says_when_its_figures_were_computed_and_computes_them_on_request(
+    admin_client, program
+):
+    period = "date_from=2029-12-01&date_to=2030-12-31"
+    page = admin_client.get(f"/admin/report?{period}").text
+    assert "Figures computed" in page and "more than 5 minutes old" in page
+    assert "Ongoing support</th><td>3</td>" in page.replace("\n", "").replace("  ", "")
+    _close_a_case()
+    page = admin_client.get(f"/admin/report?{period}").text
+    assert "Ongoing support</th><td>3</td>" in page.replace("\n", "").replace("  ", "")
+
+    answer = admin_client.post(f"/admin/report/refresh?{period}")
+    assert answer.status_code == 302
+    assert answer.location.endswith(f"/admin/report?{period}")
+    page = admin_client.get(answer.location).text
+    assert "The figures have been computed again." in page
+    assert "Ongoing support</th><td>2</td>" in page.replace("\n", "").replace("  ", "")
+
+    # A period that does not hold together is refused: nothing is computed.
+    bad = admin_client.post("/admin/report/refresh?date_from=2030-02-01&date_to=2030-01-01")
+    assert bad.status_code == 302
+    assert "could not be computed" in admin_client.get(bad.location).text

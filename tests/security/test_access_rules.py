@@ -130,6 +130,7 @@ EXPECTED = {
     "admin.retry_email": Access.ADMIN,
     "reports.report": Access.ADMIN,
     "reports.report_csv": Access.ADMIN,
+    "reports.refresh_report": Access.ADMIN,
     "i18n.switch_language": Access.PUBLIC,
 }
 

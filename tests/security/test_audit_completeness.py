@@ -479,6 +479,7 @@ NOT_AUDITED: dict[str, str] = {
     "admin.users": "the list of accounts",
     "admin.cases": "the list of case assignments",
     "reports.report": "aggregate figures, withheld below REPORT_MIN_MEMBERS; the export is audited",
+    "reports.refresh_report": "computes the same aggregate figures again; shows nothing",
     "twofactor.settings": "the user's own two-step settings page",
     "privacy.index": "the page offering the member's archive; the download is audited",
 }

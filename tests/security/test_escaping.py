@@ -142,6 +142,7 @@ NOT_FREE_TEXT = {
     "outbox_emails.body_html": "rendered by the portal (checked in the emails below)",
     "outbox_emails.calendar_ics": "rendered by the portal (checked in the emails below)",
     "outbox_emails.message_id": "generated",
+    "report_snapshots.period_key": "built from the period's dates",
 }
 # Free text no page, file or email shows, and why.
 NOT_SHOWN = {

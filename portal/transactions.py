@@ -1,4 +1,9 @@
-"""Committing a read page's bookkeeping without reloading the page's data."""
+"""Committing a read page's bookkeeping without reloading the page's data; writing a row whether
+or not it exists yet, in one statement."""
+
+from collections.abc import Callable
+
+from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.extensions import db
 
@@ -16,3 +21,22 @@ def commit_keeping_loaded() -> None:
         session.commit()
     finally:
         session.expire_on_commit = expire
+
+
+def upsert(
+    model, values: dict, *, key: list[str], update: list[str], only_if: Callable | None = None
+):
+    """INSERT `values`, or, when a row with the same `key` (a unique constraint's columns) exists,
+    set its `update` columns from them: one race-free statement on PostgreSQL and SQLite
+    (`INSERT … ON CONFLICT DO UPDATE`). `only_if(excluded)`, given the would-be row, limits which
+    existing rows are overwritten."""
+    dialect = db.session.get_bind().dialect.name
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model).values(
+        **values
+    )
+    excluded = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=key,
+        set_={name: excluded[name] for name in update},
+        where=only_if(excluded) if only_if else None,
+    )

@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 from flask import abort, current_app
 from sqlalchemy import Integer, Select, and_, exists, func, literal, or_, select, union_all, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from portal import clock
@@ -40,6 +39,7 @@ from portal.messaging.models import (
     MessageKind,
 )
 from portal.notifications.services import mark_topic_seen, notify
+from portal.transactions import upsert
 from portal.uploads.services import CheckedUpload, store_upload
 
 THREAD_PAGE_SIZE = 50
@@ -441,23 +441,20 @@ def _mark_seen_by_team(
 
 def _advance_read_marker(conversation_id: int, user_id: int, message_id: int, now) -> None:
     """Move `user_id`'s read marker forward to `message_id` (never back), race-free."""
-    insert = (
-        postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    )
-    statement = insert(ConversationRead).values(
-        conversation_id=conversation_id,
-        user_id=user_id,
-        last_read_message_id=message_id,
-        read_at=now,
-    )
     db.session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["conversation_id", "user_id"],
-            set_={
-                "last_read_message_id": statement.excluded.last_read_message_id,
-                "read_at": statement.excluded.read_at,
+        upsert(
+            ConversationRead,
+            {
+                "conversation_id": conversation_id,
+                "user_id": user_id,
+                "last_read_message_id": message_id,
+                "read_at": now,
             },
-            where=ConversationRead.last_read_message_id < statement.excluded.last_read_message_id,
+            key=["conversation_id", "user_id"],
+            update=["last_read_message_id", "read_at"],
+            only_if=lambda excluded: (
+                ConversationRead.last_read_message_id < excluded.last_read_message_id
+            ),
         )
     )
 

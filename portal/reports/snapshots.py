@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, select
 
 from portal import clock
 from portal.extensions import db
 from portal.reports.models import ReportSnapshot
 from portal.reports.services import Period, ProgramReport, program_report
+from portal.transactions import upsert
 
 
 def period_key(period: Period) -> str:
@@ -32,9 +32,7 @@ def current_report(
     key = period_key(period)
     oldest = clock.now() - timedelta(seconds=max_age_seconds)
     if not refresh:
-        snapshot = db.session.scalar(
-            select(ReportSnapshot).where(ReportSnapshot.period_key == key)
-        )
+        snapshot = db.session.scalar(select(ReportSnapshot).where(ReportSnapshot.period_key == key))
         if snapshot is not None and snapshot.computed_at > oldest:
             try:
                 return ProgramReport.from_figures(
@@ -51,19 +49,15 @@ def current_report(
 
 
 def _store(key: str, report: ProgramReport, oldest) -> None:
-    """Replace the period's snapshot, and forget every stale one (periods nobody looks at again)."""
+    """Keep the period's figures (replacing its older ones, even if another request stored them
+    meanwhile), and forget every stale snapshot: periods nobody looks at again."""
+    db.session.execute(delete(ReportSnapshot).where(ReportSnapshot.computed_at <= oldest))
     db.session.execute(
-        delete(ReportSnapshot).where(
-            or_(ReportSnapshot.period_key == key, ReportSnapshot.computed_at <= oldest)
+        upsert(
+            ReportSnapshot,
+            {"period_key": key, "computed_at": report.computed_at, "figures": report.figures()},
+            key=["period_key"],
+            update=["computed_at", "figures"],
         )
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(
-                ReportSnapshot(
-                    period_key=key, computed_at=report.computed_at, figures=report.figures()
-                )
-            )
-    except IntegrityError:
-        pass  # another request stored this period meanwhile: its figures are as fresh as ours
     db.session.commit()

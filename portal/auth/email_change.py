@@ -19,14 +19,15 @@ from portal import clock
 from portal.audit.models import Outcome
 from portal.audit.services import record
 from portal.auth.models import EmailChange, User
-from portal.auth.passwords import verify_password
 from portal.auth.services import (
+    Reauthentication,
     cancel_email_changes,
     end_all_sessions,
     find_user_by_email,
     link_token_hash,
     new_link_token,
     normalise_email,
+    reauthenticate,
     revoke_tokens,
 )
 from portal.extensions import db
@@ -37,6 +38,7 @@ from portal.ratelimits import allow
 class RequestOutcome(StrEnum):
     SENT = "sent"
     WRONG_PASSWORD = "wrong_password"
+    LOCKED = "locked"  # too many wrong passwords: see auth.services.reauthenticate
     SAME_ADDRESS = "same_address"
     UNAVAILABLE = "unavailable"
     TOO_MANY = "too_many"
@@ -83,9 +85,10 @@ def request_email_change(user: User, current_password: str, new_email: str) -> R
     address, a notice (without a link) to the current one; an earlier pending request is replaced.
     The password is checked first, so that only the account holder learns whether an address is
     taken."""
-    if not verify_password(user.password_hash, current_password):
-        _refuse_request(user, "wrong password")
-        return RequestOutcome.WRONG_PASSWORD
+    checked = reauthenticate(user, current_password)
+    if checked is not Reauthentication.OK:
+        _refuse_request(user, checked.detail)
+        return RequestOutcome.LOCKED if checked.locked else RequestOutcome.WRONG_PASSWORD
     address = normalise_email(new_email)
     if address == user.email:
         return RequestOutcome.SAME_ADDRESS

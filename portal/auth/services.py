@@ -13,6 +13,7 @@ from datetime import timedelta
 from enum import StrEnum
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
@@ -215,24 +216,70 @@ def reset_password(token: AccountToken, password: str) -> User:
     return user
 
 
-def change_password(user: User, current_password: str, new_password: str) -> bool:
+def change_password(user: User, current_password: str, new_password: str) -> Reauthentication:
     """Change the password if `current_password` is right; the account's other sessions end."""
-    if not verify_password(user.password_hash, current_password):
+    checked = reauthenticate(user, current_password)
+    if checked is not Reauthentication.OK:
         record(
             "account.password_change",
             outcome=Outcome.FAILURE,
             object_type="user",
             object_id=user.id,
+            detail=checked.detail,
         )
-        return False
+        return checked
     set_password(user, new_password)
     end_all_sessions(user, reason="password_changed", keep_token=user.session_token)
     queue_email(user, "password_changed", link=external_url("auth.login"))
     record("account.password_change", object_type="user", object_id=user.id)
-    return True
+    return checked
 
 
 # --- Signing in --------------------------------------------------------------------------------
+
+
+class Reauthentication(StrEnum):
+    OK = "ok"
+    WRONG = "wrong"
+    WRONG_NOW_LOCKED = "wrong_now_locked"  # the wrong password that reached the limit
+    LOCKED = "locked"  # refused without looking at the password
+
+    @property
+    def locked(self) -> bool:
+        return self in (Reauthentication.WRONG_NOW_LOCKED, Reauthentication.LOCKED)
+
+    @property
+    def detail(self) -> str:
+        """What the audit event of a refusal says."""
+        return {
+            Reauthentication.WRONG: "wrong password",
+            Reauthentication.WRONG_NOW_LOCKED: "wrong password; now locked",
+            Reauthentication.LOCKED: "locked",
+        }[self]
+
+    @property
+    def message(self) -> str:
+        """What the form says of a refused password."""
+        if self.locked:
+            return _(
+                "After too many wrong passwords, this account is locked for 15 minutes. Try again "
+                "later, or reset your password."
+            )
+        return _("This is not your current password.")
+
+
+def reauthenticate(user: User, password: str) -> Reauthentication:
+    """Check the password a signed-in user gives again before a sensitive change (their password,
+    email address or second factor). A wrong one counts towards the account's lockout as a wrong
+    sign-in does, so that a stolen session cannot be used to guess the password at the speed of
+    the form; while the account is locked, no password is checked. The caller audits a refusal."""
+    if is_locked(user.email):
+        return Reauthentication.LOCKED
+    if not verify_password(user.password_hash, password):
+        locked = record_failed_sign_in(user.email, user)
+        return Reauthentication.WRONG_NOW_LOCKED if locked else Reauthentication.WRONG
+    _clear_throttle(user.email)
+    return Reauthentication.OK
 
 
 class LoginOutcome(StrEnum):
@@ -286,11 +333,19 @@ def record_failed_sign_in(email: str, user: User | None) -> bool:
     return True
 
 
-def authenticate(email: str, password: str) -> LoginResult:
-    now = clock.now()
+def is_locked(email: str) -> bool:
+    """Whether too many wrong passwords or codes have paused this address's sign-ins."""
     throttle = _throttle_for(email)
+    return (
+        throttle is not None
+        and throttle.locked_until is not None
+        and throttle.locked_until > clock.now()
+    )
+
+
+def authenticate(email: str, password: str) -> LoginResult:
     user = find_user_by_email(email)
-    if throttle is not None and throttle.locked_until is not None and throttle.locked_until > now:
+    if is_locked(email):
         # Locked: the answer is the same whether or not the password is right.
         record("auth.login", actor=user, outcome=Outcome.FAILURE, detail="locked")
         return LoginResult(LoginOutcome.LOCKED)

@@ -117,14 +117,14 @@ def change_password():
     form = ChangePasswordForm()
     form.account_email = current_user.email
     if form.validate_on_submit():
-        changed = services.change_password(
+        checked = services.change_password(
             current_user, form.current_password.data, form.password.data
         )
         db.session.commit()
-        if changed:
+        if checked is services.Reauthentication.OK:
             flash(_("Your password is changed. Your other sessions were signed out."), "success")
             return redirect(url_for("home.index"))
-        form.current_password.errors.append(_("This is not your current password."))
+        form.current_password.errors.append(checked.message)
     return render_template(
         "auth/change_password.html",
         form=form,
@@ -154,7 +154,11 @@ def change_email():
         refusals = {
             email_change.RequestOutcome.WRONG_PASSWORD: (
                 form.current_password,
-                _("This is not your current password."),
+                services.Reauthentication.WRONG.message,
+            ),
+            email_change.RequestOutcome.LOCKED: (
+                form.current_password,
+                services.Reauthentication.LOCKED.message,
             ),
             email_change.RequestOutcome.SAME_ADDRESS: (
                 form.email,

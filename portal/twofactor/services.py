@@ -20,8 +20,7 @@ from portal import clock
 from portal.audit.models import Outcome
 from portal.audit.services import record
 from portal.auth.models import User
-from portal.auth.passwords import verify_password
-from portal.auth.services import end_all_sessions
+from portal.auth.services import Reauthentication, end_all_sessions, reauthenticate
 from portal.extensions import db
 from portal.twofactor.models import RecoveryCode, TotpCredential
 
@@ -141,18 +140,19 @@ def enable_with_known_secret(user: User, secret: str) -> None:
     user.two_factor_enabled_at = clock.now()
 
 
-def check_password(user: User, password: str) -> bool:
-    """Changing a second factor asks for the password again; a wrong one is audited."""
-    if verify_password(user.password_hash, password):
-        return True
-    record(
-        "account.reauthentication",
-        actor=user,
-        outcome=Outcome.FAILURE,
-        object_type="user",
-        object_id=user.id,
-    )
-    return False
+def check_password(user: User, password: str) -> Reauthentication:
+    """Changing a second factor asks for the password again; a refusal is audited."""
+    checked = reauthenticate(user, password)
+    if checked is not Reauthentication.OK:
+        record(
+            "account.reauthentication",
+            actor=user,
+            outcome=Outcome.FAILURE,
+            object_type="user",
+            object_id=user.id,
+            detail=checked.detail,
+        )
+    return checked
 
 
 def verify(user: User, code: str) -> str | None:

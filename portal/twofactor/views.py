@@ -14,7 +14,7 @@ from flask_login import current_user
 from portal.access import Access, access
 from portal.audit.models import Outcome
 from portal.audit.services import record
-from portal.auth.services import record_failed_sign_in
+from portal.auth.services import Reauthentication, record_failed_sign_in
 from portal.auth.signin import begin_session, login_rate_limit
 from portal.extensions import db, limiter
 from portal.twofactor import bp, services
@@ -118,8 +118,9 @@ def setup():
         flash(_("Scan the code below with your app, then enter the code it shows."), "info")
         return redirect(url_for("twofactor.settings"))
     if form.validate_on_submit():
-        if not services.check_password(current_user, form.current_password.data):
-            form.current_password.errors.append(_("This is not your current password."))
+        checked = services.check_password(current_user, form.current_password.data)
+        if checked is not Reauthentication.OK:
+            form.current_password.errors.append(checked.message)
         else:
             codes = services.enable(current_user, session[PENDING_SECRET], form.code.data)
             if codes is None:
@@ -142,12 +143,13 @@ def renew_recovery_codes():
         return redirect(url_for("twofactor.settings"))
     form = PasswordConfirmForm()
     if form.validate_on_submit():
-        if services.check_password(current_user, form.current_password.data):
+        checked = services.check_password(current_user, form.current_password.data)
+        if checked is Reauthentication.OK:
             codes = services.regenerate_recovery_codes(current_user)
             db.session.commit()
             return _no_store(render_template("twofactor/recovery_codes.html", codes=codes))
         db.session.commit()
-        form.current_password.errors.append(_("This is not your current password."))
+        form.current_password.errors.append(checked.message)
     return _settings_page(SetupForm(), form, 400)
 
 
@@ -162,11 +164,12 @@ def turn_off():
         return redirect(url_for("twofactor.settings"))
     form = PasswordConfirmForm()
     if form.validate_on_submit():
-        if services.check_password(current_user, form.current_password.data):
+        checked = services.check_password(current_user, form.current_password.data)
+        if checked is Reauthentication.OK:
             services.disable(current_user)
             db.session.commit()
             flash(_("Two-step sign-in is off. Your other sessions were signed out."), "success")
             return redirect(url_for("twofactor.settings"))
         db.session.commit()
-        form.current_password.errors.append(_("This is not your current password."))
+        form.current_password.errors.append(checked.message)
     return _settings_page(SetupForm(), form, 400)

@@ -118,8 +118,8 @@ class Config:
 
     # The program report (portal/reports) withholds a figure drawn from fewer members than this.
     REPORT_MIN_MEMBERS = 5
-    # ...and reads a period's figures from the last computation while it is younger than this.
-    REPORT_MAX_AGE_SECONDS = 300
+    # ...and reads a period's figures from the last computation for this long (0: never).
+    REPORT_MAX_AGE_MINUTES = 5
 
     LANGUAGES = ("en", "fr")
     BABEL_DEFAULT_LOCALE = "en"
@@ -208,7 +208,7 @@ def settings_from_environment(environ: dict[str, str] | None = None) -> dict:
         "MESSAGING_RESPONSE_BUSINESS_DAYS",
         "CASE_NO_CONTACT_WEEKS",
         "REPORT_MIN_MEMBERS",
-        "REPORT_MAX_AGE_SECONDS",
+        "REPORT_MAX_AGE_MINUTES",
     ):
         if environ.get(variable):
             settings[variable] = int(environ[variable])

@@ -15,7 +15,7 @@ from portal.extensions import db
 class ReportSnapshot(db.Model):
     """One period's figures (`ProgramReport.figures()`: de-identified counts and durations only,
     the same as the page shows) and when they were computed. Read while younger than
-    REPORT_MAX_AGE_SECONDS; shared by every app server."""
+    REPORT_MAX_AGE_MINUTES; shared by every app server."""
 
     __tablename__ = "report_snapshots"
 

@@ -291,6 +291,7 @@ def check_in_outcomes(period: Period) -> CheckIns:
 
 
 def program_report(period: Period, *, min_members: int) -> ProgramReport:
+    computed_at = clock.now()  # the figures are at least as recent as this
     return ProgramReport(
         period=period,
         min_members=min_members,
@@ -299,7 +300,7 @@ def program_report(period: Period, *, min_members: int) -> ProgramReport:
         completion=activity_completion(),
         response_time=staff_response_time(period),
         check_ins=check_in_outcomes(period),
-        computed_at=clock.now(),
+        computed_at=computed_at,
     )
 
 
@@ -309,7 +310,8 @@ WITHHELD = "withheld"
 
 def csv_rows(report: ProgramReport) -> Iterator[list[object]]:
     """The report as rows of (figure, category, value, unit, members); a withheld figure says so
-    instead of its value."""
+    instead of its value. The first row says when the figures were computed."""
+    yield ["computed_at", "", report.computed_at.isoformat(timespec="seconds"), "UTC", ""]
     for stage, count in report.stages:
         value = WITHHELD if report.hides(count) else count
         yield ["members_per_stage", stage.value, value, "members", value]

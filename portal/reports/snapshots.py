@@ -2,16 +2,18 @@
 
 Some figures are computed over every reply or every planned activity of the program: at the size
 of a national program that takes most of a second (docs/performance.md). So the figures of each
-period are kept (`ReportSnapshot`) and read back while younger than REPORT_MAX_AGE_SECONDS; the
-page says when they were computed and offers to recompute them now. The limit on small figures
-(REPORT_MIN_MEMBERS) is applied when they are shown, never stored.
+period are kept (`ReportSnapshot`) and read back for REPORT_MAX_AGE_MINUTES; the page says when
+they were computed and offers to compute them now. The limit on small figures (REPORT_MIN_MEMBERS)
+is applied when they are shown, never stored. Plain functions: the caller commits.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+import logging
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import OperationalError
 
 from portal import clock
 from portal.extensions import db
@@ -19,18 +21,20 @@ from portal.reports.models import ReportSnapshot
 from portal.reports.services import Period, ProgramReport, program_report
 from portal.transactions import upsert
 
+log = logging.getLogger(__name__)
+
 
 def period_key(period: Period) -> str:
     return "/".join(bound.isoformat() if bound else "-" for bound in (period.start, period.end))
 
 
 def current_report(
-    period: Period, *, min_members: int, max_age_seconds: int, refresh: bool = False
+    period: Period, *, min_members: int, max_age_minutes: int, refresh: bool = False
 ) -> ProgramReport:
-    """The report for `period`: the stored figures if they are younger than `max_age_seconds`
-    (and `refresh` is not asked), else figures computed now, which are then stored."""
+    """The report for `period`: the stored figures if they are younger than `max_age_minutes`
+    (and `refresh` is not asked), else figures computed now, which are then kept."""
     key = period_key(period)
-    oldest = clock.now() - timedelta(seconds=max_age_seconds)
+    oldest = clock.now() - timedelta(minutes=max(0, max_age_minutes))
     if not refresh:
         snapshot = db.session.scalar(select(ReportSnapshot).where(ReportSnapshot.period_key == key))
         if snapshot is not None and snapshot.computed_at > oldest:
@@ -44,20 +48,30 @@ def current_report(
             except (KeyError, TypeError, ValueError):
                 pass  # stored by a version that counted other figures: computed again below
     report = program_report(period, min_members=min_members)
-    _store(key, report, oldest)
+    _keep(key, report, oldest)
     return report
 
 
-def _store(key: str, report: ProgramReport, oldest) -> None:
-    """Keep the period's figures (replacing its older ones, even if another request stored them
-    meanwhile), and forget every stale snapshot: periods nobody looks at again."""
-    db.session.execute(delete(ReportSnapshot).where(ReportSnapshot.computed_at <= oldest))
-    db.session.execute(
-        upsert(
-            ReportSnapshot,
-            {"period_key": key, "computed_at": report.computed_at, "figures": report.figures()},
-            key=["period_key"],
-            update=["computed_at", "figures"],
-        )
-    )
-    db.session.commit()
+def _keep(key: str, report: ProgramReport, oldest: datetime) -> None:
+    """Keep the period's figures unless newer ones were kept meanwhile (another app server may have
+    computed them since this computation began), and forget every stale snapshot: periods nobody
+    looks at again. A snapshot that cannot be written (a deadlock between two servers doing the
+    same) is only a snapshot: the report is shown all the same."""
+    try:
+        with db.session.begin_nested():
+            db.session.execute(delete(ReportSnapshot).where(ReportSnapshot.computed_at <= oldest))
+            db.session.execute(
+                upsert(
+                    ReportSnapshot,
+                    {
+                        "period_key": key,
+                        "computed_at": report.computed_at,
+                        "figures": report.figures(),
+                    },
+                    key=["period_key"],
+                    update=["computed_at", "figures"],
+                    only_if=lambda kept: ReportSnapshot.computed_at < kept.computed_at,
+                )
+            )
+    except OperationalError:
+        log.warning("the report's figures for %s were not kept", key, exc_info=True)

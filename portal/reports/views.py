@@ -11,6 +11,7 @@ from portal.csv_export import csv_download
 from portal.extensions import db
 from portal.reports import bp, services, snapshots
 from portal.reports.charts import check_in_chart, stage_chart
+from portal.transactions import commit_keeping_loaded
 from portal.zones import zone_of
 
 
@@ -23,7 +24,7 @@ def _report(form: PeriodForm, *, refresh: bool = False) -> services.ProgramRepor
     return snapshots.current_report(
         services.Period(start, end),
         min_members=current_app.config["REPORT_MIN_MEMBERS"],
-        max_age_seconds=current_app.config["REPORT_MAX_AGE_SECONDS"],
+        max_age_minutes=current_app.config["REPORT_MAX_AGE_MINUTES"],
         refresh=refresh,
     )
 
@@ -35,6 +36,7 @@ def report():
     if not form.validate():
         return render_template("reports/report.html", form=form, report=None)
     program = _report(form)
+    commit_keeping_loaded()  # the figures, if they were computed now
     return render_template(
         "reports/report.html",
         form=form,
@@ -43,20 +45,22 @@ def report():
         check_in_chart=check_in_chart(program),
         period_args=_period_args(),
         refresh_form=ConfirmForm(),
-        max_age_minutes=current_app.config["REPORT_MAX_AGE_SECONDS"] // 60,
+        max_age_minutes=max(0, current_app.config["REPORT_MAX_AGE_MINUTES"]),
     )
 
 
 @bp.route("/report/refresh", methods=["POST"])
 @access(Access.ADMIN)
 def refresh_report():
-    """Compute the period's figures now instead of reading the last computation."""
+    """Compute the period's figures now instead of reading the last computation (the CSRF token
+    is checked for every POST by Flask-WTF's CSRFProtect)."""
     form = PeriodForm(formdata=request.args)
-    if ConfirmForm().validate_on_submit() and form.validate():
+    if form.validate():
         _report(form, refresh=True)
+        db.session.commit()
         flash(_("The figures have been computed again."), "success")
     else:
-        flash(_("The figures could not be computed again. Try once more."), "error")
+        flash(_("Correct the period before computing the figures again."), "error")
     return redirect(url_for("reports.report", **_period_args()))
 
 

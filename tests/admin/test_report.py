@@ -226,6 +226,7 @@ def test_csv_export(admin, admin_client, program):
     )
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows[0] == ["figure", "category", "value", "unit", "members"]
+    assert rows[1][0] == "computed_at" and rows[1][3] == "UTC"
     table = {(row[0], row[1]): row[2] for row in rows[1:]}
     assert table[("members_per_stage", "ongoing_support")] == "3"
     assert table[("members_per_stage", "total")] == "6"
@@ -258,6 +259,20 @@ class TestSmallFiguresAreWithheld:
     @pytest.fixture
     def app_overrides(self):
         return {"REPORT_MIN_MEMBERS": 5}
+
+    def test_figures_kept_unwithheld_are_withheld_when_shown(self, admin_client, program):
+        """The limit applies as figures are shown: figures kept by a computation for a smaller
+        limit (or before REPORT_MIN_MEMBERS was raised) never show a small one."""
+        from portal.reports.services import Period
+        from portal.reports.snapshots import current_report
+
+        current_report(Period(), min_members=1, max_age_minutes=5)
+        db.session.commit()
+        text = admin_client.get("/admin/report").text.replace("\n", "").replace("  ", "")
+        assert "Ongoing support</th><td>Not shown: fewer than 5 members</td>" in text
+        assert "30 days" not in text
+        csv_text = admin_client.get("/admin/report.csv").text
+        assert "members_per_stage,ongoing_support,withheld,members,withheld" in csv_text
 
     def test_figures_from_fewer_than_five_members_are_withheld(self, admin_client, program):
         text = admin_client.get("/admin/report").text.replace("\n", "").replace("  ", "")
@@ -300,7 +315,7 @@ def test_figures_are_read_back_while_fresh_then_computed_again(app, program, fro
     from portal.reports.snapshots import current_report
 
     def report(**kwargs):
-        return current_report(Period(), min_members=1, max_age_seconds=300, **kwargs)
+        return current_report(Period(), min_members=1, max_age_minutes=5, **kwargs)
 
     first = report()
     assert _closed(first) == 1 and first.computed_at == frozen_clock.current
@@ -320,7 +335,7 @@ def test_figures_are_read_back_while_fresh_then_computed_again(app, program, fro
     assert _closed(report(refresh=True)) == 3  # asked for: computed now whatever its age
 
     # One snapshot per period; the stale ones of other periods go when a new one is stored.
-    current_report(Period(start=REFERRED), min_members=1, max_age_seconds=300)
+    current_report(Period(start=REFERRED), min_members=1, max_age_minutes=5)
     frozen_clock.advance(seconds=600)
     report()
     assert [row.period_key for row in db.session.scalars(sa.select(ReportSnapshot))] == ["-/-"]
@@ -331,11 +346,11 @@ def test_figures_stored_in_another_shape_are_computed_again(app, program):
     from portal.reports.services import Period
     from portal.reports.snapshots import current_report
 
-    current_report(Period(), min_members=1, max_age_seconds=300)
+    current_report(Period(), min_members=1, max_age_minutes=5)
     snapshot = db.session.scalars(sa.select(ReportSnapshot)).one()
     snapshot.figures = {"stages": {"referred": 99}}  # what an older version might have kept
     db.session.commit()
-    report = current_report(Period(), min_members=1, max_age_seconds=300)
+    report = current_report(Period(), min_members=1, max_age_minutes=5)
     assert dict(report.stages)[Stage.REFERRED] == 1
 
 
@@ -344,11 +359,15 @@ def test_the_page_says_when_its_figures_were_computed_and_computes_them_on_reque
 ):
     period = "date_from=2029-12-01&date_to=2030-12-31"
     page = admin_client.get(f"/admin/report?{period}").text
-    assert "Figures computed" in page and "more than 5 minutes old" in page
+    assert "Figures computed" in page and "They are kept for 5 minutes" in page
     assert "Ongoing support</th><td>3</td>" in page.replace("\n", "").replace("  ", "")
     _close_a_case()
     page = admin_client.get(f"/admin/report?{period}").text
     assert "Ongoing support</th><td>3</td>" in page.replace("\n", "").replace("  ", "")
+    # The CSV reads the same kept figures, and says when they were computed.
+    rows = list(csv.reader(io.StringIO(admin_client.get(f"/admin/report.csv?{period}").text)))
+    assert rows[1][:2] == ["computed_at", ""] and datetime.fromisoformat(rows[1][2])
+    assert ["members_per_stage", "ongoing_support", "3", "members", "3"] in rows
 
     answer = admin_client.post(f"/admin/report/refresh?{period}")
     assert answer.status_code == 302
@@ -360,4 +379,25 @@ def test_the_page_says_when_its_figures_were_computed_and_computes_them_on_reque
     # A period that does not hold together is refused: nothing is computed.
     bad = admin_client.post("/admin/report/refresh?date_from=2030-02-01&date_to=2030-01-01")
     assert bad.status_code == 302
-    assert "could not be computed" in admin_client.get(bad.location).text
+    assert "Correct the period before computing" in admin_client.get(bad.location).text
+
+
+def test_an_older_computation_never_replaces_newer_figures(app, program, frozen_clock):
+    """Two app servers computing one period: the one that began first and finished last must not
+    put its older figures back."""
+    from portal.reports.services import Period, ProgramReport
+    from portal.reports.snapshots import _keep, current_report, period_key
+
+    newer = current_report(Period(), min_members=1, max_age_minutes=5)
+    db.session.commit()
+    figures = newer.figures()
+    figures["stages"]["closed"] = 42
+    older = ProgramReport.from_figures(
+        figures,
+        period=Period(),
+        min_members=1,
+        computed_at=frozen_clock.current - timedelta(seconds=1),
+    )
+    _keep(period_key(Period()), older, oldest=frozen_clock.current - timedelta(minutes=5))
+    db.session.commit()
+    assert _closed(current_report(Period(), min_members=1, max_age_minutes=5)) == 1

@@ -82,7 +82,7 @@ SMALL_TABLES = {
     "activity_catalog": "the activities the MSP team curates: tens, perhaps a few hundred",
     "canned_replies": "the team's saved replies: a few dozen",
     "alembic_version": "one row",
-    "report_snapshots": "one row per report period viewed in the last REPORT_MAX_AGE_SECONDS",
+    "report_snapshots": "one row per report period viewed in the last REPORT_MAX_AGE_MINUTES",
 }
 
 PAGES_PER_ENDPOINT = 3

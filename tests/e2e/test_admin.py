@@ -52,7 +52,7 @@ def test_an_admin_goes_through_the_administration_pages(
     page.goto("/admin/report?date_from=2020-01-01")
     expect(page.get_by_text("Figures computed")).to_be_visible()
     check_page(page)
-    submit(page, "Compute them now")
+    submit(page, "Compute the figures now")
     expect(page).to_have_url(re.compile(r"/admin/report\?date_from=2020-01-01$"))
     expect(page.get_by_role("status")).to_contain_text("computed again")
     check_page(page)

@@ -24,12 +24,19 @@ def commit_keeping_loaded() -> None:
 
 
 def upsert(
-    model, values: dict, *, key: list[str], update: list[str], only_if: Callable | None = None
+    model,
+    values: dict,
+    *,
+    key: list[str],
+    update: list[str] = (),
+    assign: dict | None = None,
+    only_if: Callable | None = None,
 ):
     """INSERT `values`, or, when a row with the same `key` (a unique constraint's columns) exists,
-    set its `update` columns from them: one race-free statement on PostgreSQL and SQLite
-    (`INSERT … ON CONFLICT DO UPDATE`). `only_if(excluded)`, given the would-be row, limits which
-    existing rows are overwritten."""
+    set its `update` columns from them and its `assign` columns to the given expressions (which
+    may read the existing row): one race-free statement on PostgreSQL and SQLite (`INSERT … ON
+    CONFLICT DO UPDATE`). `only_if(excluded)`, given the would-be row, limits which existing rows
+    are overwritten."""
     dialect = db.session.get_bind().dialect.name
     statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model).values(
         **values
@@ -37,6 +44,6 @@ def upsert(
     excluded = statement.excluded
     return statement.on_conflict_do_update(
         index_elements=key,
-        set_={name: excluded[name] for name in update},
+        set_={**{name: excluded[name] for name in update}, **(assign or {})},
         where=only_if(excluded) if only_if else None,
     )

@@ -38,7 +38,10 @@ from portal.ratelimits import allow
 class RequestOutcome(StrEnum):
     SENT = "sent"
     WRONG_PASSWORD = "wrong_password"
-    LOCKED = "locked"  # too many wrong passwords: see auth.services.reauthenticate
+    # Too many wrong passwords (see auth.services.reauthenticate): this one locked the account
+    # and ended the session, or it was already locked.
+    NOW_LOCKED = "now_locked"
+    LOCKED = "locked"
     SAME_ADDRESS = "same_address"
     UNAVAILABLE = "unavailable"
     TOO_MANY = "too_many"
@@ -88,7 +91,11 @@ def request_email_change(user: User, current_password: str, new_email: str) -> R
     checked = reauthenticate(user, current_password)
     if checked is not Reauthentication.OK:
         _refuse_request(user, checked.detail)
-        return RequestOutcome.LOCKED if checked.locked else RequestOutcome.WRONG_PASSWORD
+        return {
+            Reauthentication.WRONG: RequestOutcome.WRONG_PASSWORD,
+            Reauthentication.WRONG_NOW_LOCKED: RequestOutcome.NOW_LOCKED,
+            Reauthentication.LOCKED: RequestOutcome.LOCKED,
+        }[checked]
     address = normalise_email(new_email)
     if address == user.email:
         return RequestOutcome.SAME_ADDRESS

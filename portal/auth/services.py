@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import case, delete, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from portal import clock
@@ -32,6 +32,7 @@ from portal.auth.models import (
 from portal.auth.passwords import hash_password, needs_rehash, verify_password
 from portal.extensions import db
 from portal.outbox.services import external_url, queue_email
+from portal.transactions import upsert
 
 # A signed-in session is refreshed at most this often, so a page view is not a write each time.
 LAST_SEEN_GRANULARITY = timedelta(seconds=60)
@@ -210,7 +211,7 @@ def reset_password(token: AccountToken, password: str) -> User:
     token.used_at = clock.now()
     set_password(user, password)
     end_all_sessions(user, reason="password_reset")
-    _clear_throttle(user.email)
+    clear_failed_sign_ins(user.email)
     queue_email(user, "password_changed", link=external_url("auth.login"))
     record("account.password_reset", actor=user, object_type="user", object_id=user.id)
     return user
@@ -245,10 +246,6 @@ class Reauthentication(StrEnum):
     LOCKED = "locked"  # refused without looking at the password
 
     @property
-    def locked(self) -> bool:
-        return self in (Reauthentication.WRONG_NOW_LOCKED, Reauthentication.LOCKED)
-
-    @property
     def detail(self) -> str:
         """What the audit event of a refusal says."""
         return {
@@ -260,7 +257,12 @@ class Reauthentication(StrEnum):
     @property
     def message(self) -> str:
         """What the form says of a refused password."""
-        if self.locked:
+        if self is Reauthentication.WRONG_NOW_LOCKED:
+            return _(
+                "After too many wrong passwords, this account is locked for 15 minutes and you "
+                "are signed out. Try again later, or reset your password."
+            )
+        if self is Reauthentication.LOCKED:
             return _(
                 "After too many wrong passwords, this account is locked for 15 minutes. Try again "
                 "later, or reset your password."
@@ -276,9 +278,13 @@ def reauthenticate(user: User, password: str) -> Reauthentication:
     if is_locked(user.email):
         return Reauthentication.LOCKED
     if not verify_password(user.password_hash, password):
-        locked = record_failed_sign_in(user.email, user)
-        return Reauthentication.WRONG_NOW_LOCKED if locked else Reauthentication.WRONG
-    _clear_throttle(user.email)
+        if not record_failed_sign_in(user.email, user, signed_in=True):
+            return Reauthentication.WRONG
+        # Perhaps a stolen session guessing the password: it ends here, whoever holds it.
+        if user.session_token:
+            end_session(user.session_token, reason="locked")
+        return Reauthentication.WRONG_NOW_LOCKED
+    clear_failed_sign_ins(user.email)
     return Reauthentication.OK
 
 
@@ -295,52 +301,83 @@ class LoginResult:
     user: User | None = None
 
 
-def _throttle_for(email: str) -> LoginThrottle | None:
-    return db.session.get(LoginThrottle, _digest(normalise_email(email)))
+def _throttle_key(email: str) -> str:
+    return _digest(normalise_email(email))
 
 
-def _clear_throttle(email: str) -> None:
-    throttle = _throttle_for(email)
-    if throttle is not None:
-        db.session.delete(throttle)
+def clear_failed_sign_ins(email: str) -> None:
+    """The account holder proved who they are: their earlier mistakes are forgiven."""
+    db.session.execute(
+        delete(LoginThrottle).where(LoginThrottle.identifier_hash == _throttle_key(email))
+    )
 
 
-def record_failed_sign_in(email: str, user: User | None) -> bool:
-    """Count a failed sign-in for this address; True when it has just locked the address."""
+def record_failed_sign_in(email: str, user: User | None, *, signed_in: bool = False) -> bool:
+    """Count a failed sign-in (a wrong password or code) for this address; True when it has just
+    locked the address. `signed_in`: the wrong password was given in a signed-in session, asked
+    again before a sensitive change (the lockout email says so).
+
+    The count is one statement (INSERT … ON CONFLICT DO UPDATE … RETURNING), so that attempts made
+    in parallel each count; of several over the limit together, one locks and sends the email, and
+    the others find it locked."""
     config = current_app.config
     now = clock.now()
-    throttle = _throttle_for(email)
-    if throttle is None:
-        throttle = LoginThrottle(identifier_hash=_digest(normalise_email(email)), failures=0)
-        db.session.add(throttle)
-    elif now - throttle.last_failure_at > config["LOGIN_LOCKOUT"]:
-        throttle.failures = 0  # an old streak of failures is forgiven
-    throttle.failures += 1
-    throttle.last_failure_at = now
-    if throttle.failures < config["LOGIN_MAX_FAILURES"]:
+    key = _throttle_key(email)
+    forgiven_before = now - config["LOGIN_LOCKOUT"]  # an older streak of failures is forgiven
+    failures = db.session.execute(
+        upsert(
+            LoginThrottle,
+            {"identifier_hash": key, "failures": 1, "last_failure_at": now},
+            key=["identifier_hash"],
+            update=["last_failure_at"],
+            assign={
+                "failures": case(
+                    (LoginThrottle.last_failure_at < forgiven_before, 1),
+                    else_=LoginThrottle.failures + 1,
+                )
+            },
+        ).returning(LoginThrottle.failures)
+    ).scalar_one()
+    if failures < config["LOGIN_MAX_FAILURES"]:
         return False
-    throttle.failures = 0
-    throttle.locked_until = now + config["LOGIN_LOCKOUT"]
+    # Over the limit: lock, unless a parallel attempt already has (the count goes on until it is
+    # forgiven, so an attempt counted after a lock lifts locks again at once).
+    locking = db.session.execute(
+        update(LoginThrottle)
+        .where(
+            LoginThrottle.identifier_hash == key,
+            or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until <= now),
+        )
+        .values(locked_until=now + config["LOGIN_LOCKOUT"])
+    )
+    if locking.rowcount == 0:
+        return True
     record(
         "auth.lockout",
         actor=user,
         outcome=Outcome.FAILURE,
         object_type="user",
         object_id=user.id if user else None,
+        detail="password asked again" if signed_in else None,
     )
     if user is not None:
-        queue_email(user, "account_locked", link=external_url("auth.forgot_password"))
+        queue_email(
+            user,
+            "account_locked",
+            link=external_url("auth.forgot_password"),
+            signed_in=signed_in,
+        )
     return True
 
 
 def is_locked(email: str) -> bool:
     """Whether too many wrong passwords or codes have paused this address's sign-ins."""
-    throttle = _throttle_for(email)
-    return (
-        throttle is not None
-        and throttle.locked_until is not None
-        and throttle.locked_until > clock.now()
+    locked_until = db.session.scalar(
+        select(LoginThrottle.locked_until).where(
+            LoginThrottle.identifier_hash == _throttle_key(email)
+        )
     )
+    return locked_until is not None and locked_until > clock.now()
 
 
 def authenticate(email: str, password: str) -> LoginResult:
@@ -363,7 +400,10 @@ def authenticate(email: str, password: str) -> LoginResult:
         return LoginResult(LoginOutcome.INACTIVE)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    _clear_throttle(email)
+    if user.two_factor_enabled_at is None:
+        # With a second step, the count is forgiven only once the code is right too
+        # (portal/twofactor/views.py): the password alone must not reset the count of wrong codes.
+        clear_failed_sign_ins(email)
     return LoginResult(LoginOutcome.OK, user)
 
 

@@ -156,6 +156,10 @@ def change_email():
                 form.current_password,
                 services.Reauthentication.WRONG.message,
             ),
+            email_change.RequestOutcome.NOW_LOCKED: (
+                form.current_password,
+                services.Reauthentication.WRONG_NOW_LOCKED.message,
+            ),
             email_change.RequestOutcome.LOCKED: (
                 form.current_password,
                 services.Reauthentication.LOCKED.message,

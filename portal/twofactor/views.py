@@ -14,7 +14,12 @@ from flask_login import current_user
 from portal.access import Access, access
 from portal.audit.models import Outcome
 from portal.audit.services import record
-from portal.auth.services import Reauthentication, record_failed_sign_in
+from portal.auth.services import (
+    Reauthentication,
+    clear_failed_sign_ins,
+    is_locked,
+    record_failed_sign_in,
+)
 from portal.auth.signin import begin_session, login_rate_limit
 from portal.extensions import db, limiter
 from portal.twofactor import bp, services
@@ -34,9 +39,22 @@ def verify():
         return redirect(url_for("auth.login"))
     form = SignInCodeForm()
     if form.validate_on_submit():
+        if is_locked(user.email):
+            # Locked since the password step (wrong codes or passwords elsewhere): no code is
+            # checked.
+            record(
+                "auth.second_factor",
+                actor=user,
+                outcome=Outcome.FAILURE,
+                object_type="user",
+                detail="locked",
+            )
+            db.session.commit()
+            return _paused()
         how = services.verify(user, form.code.data)
         if how is not None:
             next_url = safe_next(session[PENDING].get("next"))
+            clear_failed_sign_ins(user.email)
             begin_session(user)
             record("auth.second_factor", actor=user, object_type="user", detail=how)
             if how == "recovery":
@@ -55,17 +73,21 @@ def verify():
         locked = record_failed_sign_in(user.email, user)
         db.session.commit()
         if locked:
-            session.pop(PENDING, None)
-            flash(
-                _(
-                    "Sign-in to this account is paused for 15 minutes after too many attempts. "
-                    "Try again later, or reset your password."
-                ),
-                "error",
-            )
-            return redirect(url_for("auth.login"))
+            return _paused()
         form.code.errors.append(_("This code is not right, or it was already used."))
     return render_template("twofactor/verify.html", form=form)
+
+
+def _paused():
+    session.pop(PENDING, None)
+    flash(
+        _(
+            "Sign-in to this account is paused for 15 minutes after too many attempts. "
+            "Try again later, or reset your password."
+        ),
+        "error",
+    )
+    return redirect(url_for("auth.login"))
 
 
 def _no_store(response):

@@ -15,7 +15,9 @@ from tests.factories import PASSWORD
 
 WRONG = "not the password at all"
 NOT_YOURS = "This is not your current password."
-LOCKED = "After too many wrong passwords, this account is locked for 15 minutes."
+LOCKED = "After too many wrong passwords, this account is locked for 15 minutes. Try again"
+SIGNED_OUT = "this account is locked for 15 minutes and you are signed out"
+LOCKED_FOR_LOGIN = "Sign-in to this account is paused"
 
 # Each form that asks for the password again, with what it sends besides the password.
 FORMS = {
@@ -35,11 +37,13 @@ def app_overrides() -> dict:
 
 @pytest.fixture
 def member(make_member, client_for, frozen_clock):
+    """A member with two sessions (the second on another device), and two-step sign-in on (for
+    its form)."""
     member = make_member()
-    browser = client_for(member)
-    enable_with_known_secret(member, pyotp.random_base32())  # for the two-step form
+    browser, other_device = client_for(member), client_for(member)
+    enable_with_known_secret(member, pyotp.random_base32())
     db.session.commit()
-    return member, browser
+    return member, browser, other_device
 
 
 def _send(browser, form: str, password: str):
@@ -48,22 +52,27 @@ def _send(browser, form: str, password: str):
 
 
 @pytest.mark.parametrize("form", FORMS)
-def test_wrong_passwords_lock_the_account_then_nothing_is_checked_until_it_lifts(
+def test_wrong_passwords_lock_the_account_and_end_the_session_that_guessed(
     app, member, client, frozen_clock, form
 ):
-    member, browser = member
+    member, browser, other_device = member
     for _attempt in range(4):
         assert NOT_YOURS in _send(browser, form, WRONG).text
-    assert LOCKED in _send(browser, form, WRONG).text
+    assert SIGNED_OUT in _send(browser, form, WRONG).text
+    assert browser.get("/account/password").status_code == 302  # that session is over
 
-    # Locked like five wrong sign-ins: the account holder is told by email, signing in is
-    # paused, and the right password changes nothing on the form either.
-    assert db.session.scalars(sa.select(OutboxEmail.template)).all() == ["account_locked"]
+    # Locked like five wrong sign-ins: the account holder is told by email (which says it
+    # happened in a signed-in session), signing in is paused, and on the forms of the holder's
+    # other session even the right password is not checked until the lock lifts.
+    [email] = db.session.scalars(sa.select(OutboxEmail)).all()
     assert (
-        "Sign-in to this account is paused"
+        email.template == "account_locked" and "That session is now signed out" in email.body_text
+    )
+    assert (
+        LOCKED_FOR_LOGIN
         in client.post("/login", data={"email": member.email, "password": PASSWORD}).text
     )
-    assert LOCKED in _send(browser, form, PASSWORD).text
+    assert LOCKED in _send(other_device, form, PASSWORD).text
     db.session.expire_all()
     unchanged = db.session.get(User, member.id)
     assert unchanged.email == member.email and unchanged.two_factor_enabled_at is not None
@@ -77,12 +86,40 @@ def test_wrong_passwords_lock_the_account_then_nothing_is_checked_until_it_lifts
     assert refusals == ["wrong password"] * 4 + ["wrong password; now locked", "locked"]
 
     frozen_clock.advance(minutes=16)
-    answer = _send(browser, form, PASSWORD)
+    answer = _send(other_device, form, PASSWORD)
     assert answer.status_code == 302, answer.text  # done
 
 
+def test_wrong_sign_ins_and_wrong_passwords_on_the_forms_add_up(member, client):
+    member, browser, _other_device = member
+    for _attempt in range(3):
+        client.post("/login", data={"email": member.email.upper(), "password": WRONG})
+    assert NOT_YOURS in _send(browser, "email", WRONG).text
+    assert SIGNED_OUT in _send(browser, "password", WRONG).text
+
+
+def test_a_password_reset_lifts_the_lock(member, client):
+    """What the lockout email advises: the reset signs every session out and opens the account."""
+    from portal.auth.models import TokenPurpose
+    from portal.auth.services import issue_token
+
+    member, browser, other_device = member
+    for _attempt in range(5):
+        _send(browser, "password", WRONG)
+    token = issue_token(member, TokenPurpose.PASSWORD_RESET)
+    db.session.commit()
+    new_password = "a fresh and long passphrase"
+    answer = client.post(
+        f"/reset-password/{token}", data={"password": new_password, "confirm": new_password}
+    )
+    assert answer.status_code == 302
+    assert other_device.get("/account/password").status_code == 302  # signed out too
+    signed_in = client.post("/login", data={"email": member.email, "password": new_password})
+    assert signed_in.status_code == 302 and "/login/code" in signed_in.location
+
+
 def test_the_right_password_forgives_earlier_mistakes(member, frozen_clock):
-    member, browser = member
+    member, browser, _other_device = member
     for _attempt in range(4):
         _send(browser, "email", WRONG)
     assert _send(browser, "email", PASSWORD).status_code == 302

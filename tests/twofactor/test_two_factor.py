@@ -145,6 +145,45 @@ def test_wrong_codes_lock_the_account_like_wrong_passwords(
     assert _password_step(client, staff).status_code == 200  # paused for 15 minutes
 
 
+def test_the_right_password_alone_does_not_forgive_wrong_codes(
+    app, client, make_staff, login, frozen_clock
+):
+    """Someone with the password but not the phone cannot reset the count of wrong codes by
+    entering the password again: only a right code forgives."""
+    staff = make_staff()
+    login(staff)
+    secret, _codes = _enrol(client, frozen_clock)
+    client.post("/logout")
+    for _ in range(app.config["LOGIN_MAX_FAILURES"] - 1):
+        _password_step(client, staff)
+        client.post("/login/code", data={"code": "123456"})
+    _password_step(client, staff)
+    assert client.post("/login/code", data={"code": "123456"}).location == "/login"  # locked
+
+    frozen_clock.advance(minutes=16)  # the lock lifts; a right code then forgives the count
+    _password_step(client, staff)
+    assert client.post("/login/code", data={"code": _code(secret, frozen_clock)}).status_code == 302
+    client.post("/logout")
+    _password_step(client, staff)
+    assert client.post("/login/code", data={"code": "123456"}).status_code == 200  # counted from 0
+
+
+def test_no_code_is_checked_once_the_account_is_locked(
+    app, client, make_staff, login, frozen_clock
+):
+    staff = make_staff()
+    login(staff)
+    secret, _codes = _enrol(client, frozen_clock)
+    client.post("/logout")
+    _password_step(client, staff)  # the code is asked for...
+    other = app.test_client()  # ...while someone elsewhere guesses the password
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        other.post("/login", data={"email": staff.email, "password": "not the password"})
+    paused = client.post("/login/code", data={"code": _code(secret, frozen_clock)})
+    assert paused.location == "/login"
+    assert "paused for 15 minutes" in client.get("/login").text
+
+
 def test_the_password_step_expires_after_five_minutes(client, make_staff, login, frozen_clock):
     staff = make_staff()
     login(staff)

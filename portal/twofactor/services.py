@@ -140,8 +140,9 @@ def enable_with_known_secret(user: User, secret: str) -> None:
     user.two_factor_enabled_at = clock.now()
 
 
-def check_password(user: User, password: str) -> Reauthentication:
-    """Changing a second factor asks for the password again; a refusal is audited."""
+def check_password(user: User, password: str, *, purpose: str) -> Reauthentication:
+    """Changing a second factor (`purpose`: "set up", "new recovery codes", "turn off") asks for
+    the password again; a refusal is audited with what it was for."""
     checked = reauthenticate(user, password)
     if checked is not Reauthentication.OK:
         record(
@@ -150,7 +151,7 @@ def check_password(user: User, password: str) -> Reauthentication:
             outcome=Outcome.FAILURE,
             object_type="user",
             object_id=user.id,
-            detail=checked.detail,
+            detail=f"{purpose}: {checked.detail}",
         )
     return checked
 

@@ -140,7 +140,9 @@ def setup():
         flash(_("Scan the code below with your app, then enter the code it shows."), "info")
         return redirect(url_for("twofactor.settings"))
     if form.validate_on_submit():
-        checked = services.check_password(current_user, form.current_password.data)
+        checked = services.check_password(
+            current_user, form.current_password.data, purpose="set up"
+        )
         if checked is not Reauthentication.OK:
             form.current_password.errors.append(checked.message)
         else:
@@ -165,7 +167,9 @@ def renew_recovery_codes():
         return redirect(url_for("twofactor.settings"))
     form = PasswordConfirmForm()
     if form.validate_on_submit():
-        checked = services.check_password(current_user, form.current_password.data)
+        checked = services.check_password(
+            current_user, form.current_password.data, purpose="new recovery codes"
+        )
         if checked is Reauthentication.OK:
             codes = services.regenerate_recovery_codes(current_user)
             db.session.commit()
@@ -186,7 +190,9 @@ def turn_off():
         return redirect(url_for("twofactor.settings"))
     form = PasswordConfirmForm()
     if form.validate_on_submit():
-        checked = services.check_password(current_user, form.current_password.data)
+        checked = services.check_password(
+            current_user, form.current_password.data, purpose="turn off"
+        )
         if checked is Reauthentication.OK:
             services.disable(current_user)
             db.session.commit()

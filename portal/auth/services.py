@@ -259,15 +259,20 @@ class Reauthentication(StrEnum):
         """What the form says of a refused password."""
         if self is Reauthentication.WRONG_NOW_LOCKED:
             return _(
-                "After too many wrong passwords, this account is locked for 15 minutes and you "
-                "are signed out. Try again later, or reset your password."
+                "After too many wrong passwords, sign-in to your account is paused for 15 "
+                "minutes, and you were signed out. If it was you, sign in again in 15 minutes; "
+                "if not, reset your password now."
             )
         if self is Reauthentication.LOCKED:
             return _(
-                "After too many wrong passwords, this account is locked for 15 minutes. Try again "
-                "later, or reset your password."
+                "After too many wrong passwords, sign-in to your account is paused for 15 "
+                "minutes. Try again later, or reset your password."
             )
-        return _("This is not your current password.")
+        return _(
+            "This is not your current password. After %(num)d wrong passwords in a row, sign-in "
+            "to your account is paused for 15 minutes.",
+            num=current_app.config["LOGIN_MAX_FAILURES"],
+        )
 
 
 def reauthenticate(user: User, password: str) -> Reauthentication:

@@ -1,6 +1,6 @@
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, logout_user
+from flask_login import current_user
 
 from portal.access import Access, access
 from portal.audit.services import record
@@ -14,7 +14,12 @@ from portal.auth.forms import (
     NewPasswordForm,
 )
 from portal.auth.models import TokenPurpose
-from portal.auth.signin import begin_session, login_rate_limit
+from portal.auth.signin import (
+    begin_session,
+    forget_signed_in_user,
+    login_rate_limit,
+    signed_out_after_lockout,
+)
 from portal.extensions import db, limiter
 from portal.twofactor import services as two_factor
 from portal.twofactor.signin import ask_for_code
@@ -59,8 +64,7 @@ def logout():
         services.end_session(current_user.session_token)
         record("auth.logout", object_type="user", object_id=current_user.id)
         db.session.commit()
-        logout_user()
-        session.clear()
+        forget_signed_in_user()
         flash(_("You are signed out."), "success")
     return redirect(url_for("auth.login"))
 
@@ -124,6 +128,8 @@ def change_password():
         if checked is services.Reauthentication.OK:
             flash(_("Your password is changed. Your other sessions were signed out."), "success")
             return redirect(url_for("home.index"))
+        if checked is services.Reauthentication.WRONG_NOW_LOCKED:
+            return signed_out_after_lockout()
         form.current_password.errors.append(checked.message)
     return render_template(
         "auth/change_password.html",
@@ -151,14 +157,12 @@ def change_email():
                 "success",
             )
             return redirect(url_for("auth.change_email"))
+        if outcome is email_change.RequestOutcome.NOW_LOCKED:
+            return signed_out_after_lockout()
         refusals = {
             email_change.RequestOutcome.WRONG_PASSWORD: (
                 form.current_password,
                 services.Reauthentication.WRONG.message,
-            ),
-            email_change.RequestOutcome.NOW_LOCKED: (
-                form.current_password,
-                services.Reauthentication.WRONG_NOW_LOCKED.message,
             ),
             email_change.RequestOutcome.LOCKED: (
                 form.current_password,

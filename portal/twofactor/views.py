@@ -20,7 +20,7 @@ from portal.auth.services import (
     is_locked,
     record_failed_sign_in,
 )
-from portal.auth.signin import begin_session, login_rate_limit
+from portal.auth.signin import begin_session, login_rate_limit, signed_out_after_lockout
 from portal.extensions import db, limiter
 from portal.twofactor import bp, services
 from portal.twofactor.forms import PasswordConfirmForm, SetupForm, SignInCodeForm
@@ -103,7 +103,7 @@ def _new_secret() -> str:
     return secret
 
 
-def _settings_page(setup_form, password_form, status=200):
+def _settings_page(setup_form, password_form, status=200, off_form=None):
     secret = _new_secret()
     uri = services.provisioning_uri(current_user, secret)
     enabled = services.is_enabled(current_user)
@@ -118,6 +118,7 @@ def _settings_page(setup_form, password_form, status=200):
                 secret=services.grouped(secret),
                 setup_form=setup_form,
                 password_form=password_form,
+                off_form=off_form or PasswordConfirmForm(prefix="off"),
             ),
             status,
         )
@@ -143,6 +144,9 @@ def setup():
         checked = services.check_password(
             current_user, form.current_password.data, purpose="set up"
         )
+        if checked is Reauthentication.WRONG_NOW_LOCKED:
+            db.session.commit()
+            return signed_out_after_lockout()
         if checked is not Reauthentication.OK:
             form.current_password.errors.append(checked.message)
         else:
@@ -175,6 +179,8 @@ def renew_recovery_codes():
             db.session.commit()
             return _no_store(render_template("twofactor/recovery_codes.html", codes=codes))
         db.session.commit()
+        if checked is Reauthentication.WRONG_NOW_LOCKED:
+            return signed_out_after_lockout()
         form.current_password.errors.append(checked.message)
     return _settings_page(SetupForm(), form, 400)
 
@@ -188,7 +194,7 @@ def turn_off():
     if services.is_required_for(current_user):
         flash(_("Staff accounts must keep a second factor."), "error")
         return redirect(url_for("twofactor.settings"))
-    form = PasswordConfirmForm()
+    form = PasswordConfirmForm(prefix="off")
     if form.validate_on_submit():
         checked = services.check_password(
             current_user, form.current_password.data, purpose="turn off"
@@ -199,5 +205,7 @@ def turn_off():
             flash(_("Two-step sign-in is off. Your other sessions were signed out."), "success")
             return redirect(url_for("twofactor.settings"))
         db.session.commit()
+        if checked is Reauthentication.WRONG_NOW_LOCKED:
+            return signed_out_after_lockout()
         form.current_password.errors.append(checked.message)
-    return _settings_page(SetupForm(), form, 400)
+    return _settings_page(SetupForm(), PasswordConfirmForm(), 400, off_form=form)

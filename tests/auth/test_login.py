@@ -52,6 +52,13 @@ def test_logout_is_post_only_and_ends_the_session_for_a_copied_cookie(
     assert "auth.logout" in actions
 
 
+def test_signing_out_keeps_the_language_the_person_was_reading_in(client, make_member, login):
+    login(make_member(language="fr"))
+    client.post("/logout")
+    page = client.get("/login").text
+    assert '<html lang="fr"' in page and "Votre session est fermée." in page
+
+
 def test_next_parameter_never_leaves_the_site(client, make_member):
     member = make_member()
     for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):

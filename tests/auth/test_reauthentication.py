@@ -15,18 +15,20 @@ from tests.factories import PASSWORD
 
 WRONG = "not the password at all"
 NOT_YOURS = "This is not your current password."
-LOCKED = "After too many wrong passwords, this account is locked for 15 minutes. Try again"
-SIGNED_OUT = "this account is locked for 15 minutes and you are signed out"
+LOCKED = "sign-in to your account is paused for 15 minutes. Try again later"
+SIGNED_OUT = "paused for 15 minutes, and you were signed out"
 LOCKED_FOR_LOGIN = "Sign-in to this account is paused"
 
-# Each form that asks for the password again, with what it sends besides the password.
+# Each form that asks for the password again: where it posts, the password's field, and what it
+# sends besides.
 FORMS = {
     "password": (
         "/account/password",
+        "current_password",
         {"password": "a new long passphrase", "confirm": "a new long passphrase"},
     ),
-    "email": ("/account/email", {"email": "new.address@example.org"}),
-    "two-factor off": ("/account/two-factor/off", {}),
+    "email": ("/account/email", "current_password", {"email": "new.address@example.org"}),
+    "two-factor off": ("/account/two-factor/off", "off-current_password", {}),
 }
 
 
@@ -47,8 +49,8 @@ def member(make_member, client_for, frozen_clock):
 
 
 def _send(browser, form: str, password: str):
-    url, data = FORMS[form]
-    return browser.post(url, data={"current_password": password, **data})
+    url, field, data = FORMS[form]
+    return browser.post(url, data={field: password, **data})
 
 
 @pytest.mark.parametrize("form", FORMS)
@@ -57,9 +59,13 @@ def test_wrong_passwords_lock_the_account_and_end_the_session_that_guessed(
 ):
     member, browser, other_device = member
     for _attempt in range(4):
-        assert NOT_YOURS in _send(browser, form, WRONG).text
-    assert SIGNED_OUT in _send(browser, form, WRONG).text
-    assert browser.get("/account/password").status_code == 302  # that session is over
+        answer = _send(browser, form, WRONG).text
+        assert NOT_YOURS in answer and "After 5 wrong passwords in a row" in answer
+    # The fifth: that session is over, and the sign-in page says why.
+    answer = _send(browser, form, WRONG)
+    assert answer.status_code == 302 and answer.location == "/login"
+    assert SIGNED_OUT in browser.get("/login").text
+    assert browser.get("/account/password").status_code == 302
 
     # Locked like five wrong sign-ins: the account holder is told by email (which says it
     # happened in a signed-in session), signing in is paused, and on the forms of the holder's
@@ -98,7 +104,8 @@ def test_wrong_sign_ins_and_wrong_passwords_on_the_forms_add_up(member, client):
     for _attempt in range(3):
         client.post("/login", data={"email": member.email.upper(), "password": WRONG})
     assert NOT_YOURS in _send(browser, "email", WRONG).text
-    assert SIGNED_OUT in _send(browser, "password", WRONG).text
+    assert _send(browser, "password", WRONG).location == "/login"
+    assert SIGNED_OUT in browser.get("/login").text
 
 
 def test_a_password_reset_lifts_the_lock(member, client):

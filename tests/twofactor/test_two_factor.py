@@ -224,9 +224,9 @@ def test_members_may_turn_it_on_and_off_but_staff_may_not_turn_it_off(
     login(member)
     assert client.get("/dashboard").status_code == 200  # not required of members
     _enrol(client, frozen_clock)
-    refused = client.post("/account/two-factor/off", data={"current_password": "wrong one!!"})
+    refused = client.post("/account/two-factor/off", data={"off-current_password": "wrong one!!"})
     assert refused.status_code == 400
-    client.post("/account/two-factor/off", data={"current_password": PASSWORD})
+    client.post("/account/two-factor/off", data={"off-current_password": PASSWORD})
     assert db.session.get(User, member.id).two_factor_enabled_at is None
     assert db.session.scalar(db.select(db.func.count()).select_from(RecoveryCode)) == 0
 
@@ -234,7 +234,7 @@ def test_members_may_turn_it_on_and_off_but_staff_may_not_turn_it_off(
     staff = make_staff()
     login(staff)
     _enrol(client, frozen_clock)
-    client.post("/account/two-factor/off", data={"current_password": PASSWORD})
+    client.post("/account/two-factor/off", data={"off-current_password": PASSWORD})
     assert db.session.get(User, staff.id).two_factor_enabled_at is not None
 
 

@@ -2,7 +2,6 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import clock
 from portal.access import Access, access
 from portal.admin.forms import PeriodForm
 from portal.audit.services import record
@@ -74,5 +73,10 @@ def report_csv():
     program = _report(form)
     record("report.exported", detail=" ".join(f"{k}={v}" for k, v in _period_args().items()))
     db.session.commit()
-    filename = f"program-report-{clock.now():%Y%m%d}.csv"
+    period = "-".join(
+        f"{name.removeprefix('date_')}-{form[name].data:%Y%m%d}"
+        for name in ("date_from", "date_to")
+        if form[name].data
+    )
+    filename = f"program-report-{period or 'all-time'}-{program.computed_at:%Y%m%d}.csv"
     return csv_download(filename, services.CSV_HEADER, services.csv_rows(program))

@@ -222,7 +222,7 @@ def test_csv_export(admin, admin_client, program):
     response = admin_client.get("/admin/report.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"].startswith(
-        'attachment; filename="program-report-'
+        'attachment; filename="program-report-all-time-'
     )
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows[0] == ["figure", "category", "value", "unit", "members"]
@@ -369,6 +369,10 @@ def test_the_page_says_when_its_figures_were_computed_and_computes_them_on_reque
     assert rows[1][:2] == ["computed_at", ""] and datetime.fromisoformat(rows[1][2])
     assert ["members_per_stage", "ongoing_support", "3", "members", "3"] in rows
 
+    exported = admin_client.get(f"/admin/report.csv?{period}")
+    assert exported.headers["Content-Disposition"].startswith(
+        'attachment; filename="program-report-from-20291201-to-20301231-'
+    )
     answer = admin_client.post(f"/admin/report/refresh?{period}")
     assert answer.status_code == 302
     assert answer.location.endswith(f"/admin/report?{period}")

@@ -64,6 +64,7 @@ def test_sign_in_errors_are_tied_to_the_form(open_page, check_page, submit, make
     submit(page, "Sign in")
     summary = page.get_by_role("alert")
     expect(summary).to_contain_text("There is a problem")
+    expect(summary).to_be_focused()  # without JavaScript: the summary has `autofocus`
     email = page.get_by_label("Email", exact=True)
     expect(email).to_have_attribute("aria-invalid", "true")
     expect(email).to_have_accessible_description("Error: This field is required.")

@@ -1,7 +1,7 @@
 """Committing a read page's bookkeeping without reloading the page's data; writing a row whether
 or not it exists yet, in one statement."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -27,8 +27,8 @@ def upsert(
     model,
     values: dict,
     *,
-    key: list[str],
-    update: list[str] = (),
+    key: Sequence[str],
+    update: Sequence[str] = (),
     assign: dict | None = None,
     only_if: Callable | None = None,
 ):

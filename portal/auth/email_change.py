@@ -37,11 +37,6 @@ from portal.ratelimits import allow
 
 class RequestOutcome(StrEnum):
     SENT = "sent"
-    WRONG_PASSWORD = "wrong_password"
-    # Too many wrong passwords (see auth.services.reauthenticate): this one locked the account
-    # and ended the session, or it was already locked.
-    NOW_LOCKED = "now_locked"
-    LOCKED = "locked"
     SAME_ADDRESS = "same_address"
     UNAVAILABLE = "unavailable"
     TOO_MANY = "too_many"
@@ -83,19 +78,17 @@ def _refuse_request(user: User, reason: str) -> None:
     )
 
 
-def request_email_change(user: User, current_password: str, new_email: str) -> RequestOutcome:
+def request_email_change(
+    user: User, current_password: str, new_email: str
+) -> RequestOutcome | Reauthentication:
     """Ask for `user`'s address to become `new_email`: a confirmation link goes to the new
     address, a notice (without a link) to the current one; an earlier pending request is replaced.
     The password is checked first, so that only the account holder learns whether an address is
-    taken."""
+    taken: a refused password is returned as `reauthenticate` answered."""
     checked = reauthenticate(user, current_password)
     if checked is not Reauthentication.OK:
         _refuse_request(user, checked.detail)
-        return {
-            Reauthentication.WRONG: RequestOutcome.WRONG_PASSWORD,
-            Reauthentication.WRONG_NOW_LOCKED: RequestOutcome.NOW_LOCKED,
-            Reauthentication.LOCKED: RequestOutcome.LOCKED,
-        }[checked]
+        return checked
     address = normalise_email(new_email)
     if address == user.email:
         return RequestOutcome.SAME_ADDRESS

@@ -13,7 +13,6 @@ from datetime import timedelta
 from enum import StrEnum
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import case, delete, or_, select, update
 from sqlalchemy.orm import joinedload
 
@@ -254,26 +253,6 @@ class Reauthentication(StrEnum):
             Reauthentication.LOCKED: "locked",
         }[self]
 
-    @property
-    def message(self) -> str:
-        """What the form says of a refused password."""
-        if self is Reauthentication.WRONG_NOW_LOCKED:
-            return _(
-                "After too many wrong passwords, sign-in to your account is paused for 15 "
-                "minutes, and you were signed out. If it was you, sign in again in 15 minutes; "
-                "if not, reset your password now."
-            )
-        if self is Reauthentication.LOCKED:
-            return _(
-                "After too many wrong passwords, sign-in to your account is paused for 15 "
-                "minutes. Try again later, or reset your password."
-            )
-        return _(
-            "This is not your current password. After %(num)d wrong passwords in a row, sign-in "
-            "to your account is paused for 15 minutes.",
-            num=current_app.config["LOGIN_MAX_FAILURES"],
-        )
-
 
 def reauthenticate(user: User, password: str) -> Reauthentication:
     """Check the password a signed-in user gives again before a sensitive change (their password,
@@ -315,6 +294,10 @@ def clear_failed_sign_ins(email: str) -> None:
     db.session.execute(
         delete(LoginThrottle).where(LoginThrottle.identifier_hash == _throttle_key(email))
     )
+
+
+def lockout_minutes() -> int:
+    return int(current_app.config["LOGIN_LOCKOUT"].total_seconds() // 60)
 
 
 def record_failed_sign_in(email: str, user: User | None, *, signed_in: bool = False) -> bool:
@@ -371,6 +354,7 @@ def record_failed_sign_in(email: str, user: User | None, *, signed_in: bool = Fa
             "account_locked",
             link=external_url("auth.forgot_password"),
             signed_in=signed_in,
+            minutes=lockout_minutes(),
         )
     return True
 

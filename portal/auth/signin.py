@@ -3,10 +3,12 @@ step and an accepted invitation all begin here; signing out and a lockout end he
 
 from flask import current_app, flash, redirect, request, session, url_for
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 
 from portal.auth import services
 from portal.auth.models import User
+from portal.auth.services import Reauthentication, lockout_minutes
 
 
 def login_rate_limit() -> str:
@@ -32,9 +34,42 @@ def forget_signed_in_user() -> None:
     session["language"] = language
 
 
-def signed_out_after_lockout():
-    """The answer to the wrong password that locked the account: that session has been ended
-    (auth.services.reauthenticate), so the browser goes to the sign-in page, which says why."""
-    forget_signed_in_user()
-    flash(services.Reauthentication.WRONG_NOW_LOCKED.message, "error")
-    return redirect(url_for("auth.login"))
+def paused_message() -> str:
+    """What a locked account's sign-in and password forms say."""
+    return _(
+        "Sign-in to this account is paused for %(minutes)d minutes after too many attempts. Try "
+        "again later, or reset your password.",
+        minutes=lockout_minutes(),
+    )
+
+
+def refuse_password(checked: Reauthentication, field):
+    """A form that asked for the password again refused it (the caller has committed). The wrong
+    password that has just locked the account ended this session (services.reauthenticate): the
+    browser goes to the sign-in page, which says why, and that response is returned. Otherwise
+    `field` says what was wrong, and None is returned for the form to be shown again."""
+    minutes = lockout_minutes()
+    if checked is Reauthentication.WRONG_NOW_LOCKED:
+        forget_signed_in_user()
+        flash(
+            _(
+                "After too many wrong passwords, sign-in to your account is paused for "
+                "%(minutes)d minutes, and you were signed out. If it was you, sign in again in "
+                "%(minutes)d minutes; if not, reset your password now.",
+                minutes=minutes,
+            ),
+            "error",
+        )
+        return redirect(url_for("auth.login"))
+    if checked is Reauthentication.LOCKED:
+        field.errors.append(paused_message())
+    else:
+        field.errors.append(
+            _(
+                "This is not your current password. After %(num)d wrong passwords, sign-in to "
+                "your account is paused for %(minutes)d minutes.",
+                num=current_app.config["LOGIN_MAX_FAILURES"],
+                minutes=minutes,
+            )
+        )
+    return None

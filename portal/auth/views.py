@@ -18,7 +18,8 @@ from portal.auth.signin import (
     begin_session,
     forget_signed_in_user,
     login_rate_limit,
-    signed_out_after_lockout,
+    paused_message,
+    refuse_password,
 )
 from portal.extensions import db, limiter
 from portal.twofactor import services as two_factor
@@ -43,10 +44,7 @@ def login():
         db.session.commit()
         messages = {
             services.LoginOutcome.INVALID: _("The email or password is not right."),
-            services.LoginOutcome.LOCKED: _(
-                "Sign-in to this account is paused for 15 minutes after too many attempts. "
-                "Try again later, or reset your password."
-            ),
+            services.LoginOutcome.LOCKED: paused_message(),
             services.LoginOutcome.INACTIVE: _(
                 "This account is not active. Please contact the MSP team."
             ),
@@ -86,8 +84,10 @@ def accept_invitation(token: str):
     return render_template("auth/accept_invitation.html", form=form, user=invitation.user)
 
 
+# Open to signed-in users too: a holder whose account is locked (perhaps by someone holding a
+# stolen session) can still reset the password, which ends every session.
 @bp.route("/forgot-password", methods=["GET", "POST"])
-@access(Access.ANONYMOUS)
+@access(Access.PUBLIC)
 @limiter.limit(login_rate_limit, methods=["POST"])
 def forgot_password():
     form = ForgotPasswordForm()
@@ -99,7 +99,7 @@ def forgot_password():
 
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
-@access(Access.ANONYMOUS)
+@access(Access.PUBLIC)
 def reset_password(token: str):
     reset = services.find_usable_token(token, TokenPurpose.PASSWORD_RESET)
     if reset is None:
@@ -109,6 +109,8 @@ def reset_password(token: str):
     if form.validate_on_submit():
         services.reset_password(reset, form.password.data)
         db.session.commit()
+        if current_user.is_authenticated:
+            forget_signed_in_user()  # its session, if it was this account's, has just ended
         flash(_("Your password is changed. Sign in with your new password."), "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/reset_password.html", form=form)
@@ -128,9 +130,8 @@ def change_password():
         if checked is services.Reauthentication.OK:
             flash(_("Your password is changed. Your other sessions were signed out."), "success")
             return redirect(url_for("home.index"))
-        if checked is services.Reauthentication.WRONG_NOW_LOCKED:
-            return signed_out_after_lockout()
-        form.current_password.errors.append(checked.message)
+        if signed_out := refuse_password(checked, form.current_password):
+            return signed_out
     return render_template(
         "auth/change_password.html",
         form=form,
@@ -157,32 +158,25 @@ def change_email():
                 "success",
             )
             return redirect(url_for("auth.change_email"))
-        if outcome is email_change.RequestOutcome.NOW_LOCKED:
-            return signed_out_after_lockout()
-        refusals = {
-            email_change.RequestOutcome.WRONG_PASSWORD: (
-                form.current_password,
-                services.Reauthentication.WRONG.message,
-            ),
-            email_change.RequestOutcome.LOCKED: (
-                form.current_password,
-                services.Reauthentication.LOCKED.message,
-            ),
-            email_change.RequestOutcome.SAME_ADDRESS: (
-                form.email,
-                _("This is already your email address."),
-            ),
-            email_change.RequestOutcome.UNAVAILABLE: (
-                form.email,
-                _("This address cannot be used. Choose another one."),
-            ),
-            email_change.RequestOutcome.TOO_MANY: (
-                form.email,
-                _("You have asked for too many changes of address. Please try again later."),
-            ),
-        }
-        field, message = refusals[outcome]
-        field.errors.append(message)
+        if isinstance(outcome, services.Reauthentication):
+            if signed_out := refuse_password(outcome, form.current_password):
+                return signed_out
+        else:
+            field, message = {
+                email_change.RequestOutcome.SAME_ADDRESS: (
+                    form.email,
+                    _("This is already your email address."),
+                ),
+                email_change.RequestOutcome.UNAVAILABLE: (
+                    form.email,
+                    _("This address cannot be used. Choose another one."),
+                ),
+                email_change.RequestOutcome.TOO_MANY: (
+                    form.email,
+                    _("You have asked for too many changes of address. Please try again later."),
+                ),
+            }[outcome]
+            field.errors.append(message)
     return render_template(
         "auth/change_email.html",
         form=form,

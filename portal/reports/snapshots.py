@@ -34,7 +34,7 @@ def current_report(
     """The report for `period`: the stored figures if they are younger than `max_age_minutes`
     (and `refresh` is not asked), else figures computed now, which are then kept."""
     key = period_key(period)
-    oldest = clock.now() - timedelta(minutes=max(0, max_age_minutes))
+    oldest = clock.now() - timedelta(minutes=max_age_minutes)
     if not refresh:
         snapshot = db.session.scalar(select(ReportSnapshot).where(ReportSnapshot.period_key == key))
         if snapshot is not None and snapshot.computed_at > oldest:
@@ -48,11 +48,11 @@ def current_report(
             except (KeyError, TypeError, ValueError):
                 pass  # stored by a version that counted other figures: computed again below
     report = program_report(period, min_members=min_members)
-    _keep(key, report, oldest)
+    keep(key, report, oldest)
     return report
 
 
-def _keep(key: str, report: ProgramReport, oldest: datetime) -> None:
+def keep(key: str, report: ProgramReport, oldest: datetime) -> None:
     """Keep the period's figures unless newer ones were kept meanwhile (another app server may have
     computed them since this computation began), and forget every stale snapshot: periods nobody
     looks at again. A snapshot that cannot be written (a deadlock between two servers doing the

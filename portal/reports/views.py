@@ -1,3 +1,5 @@
+from zoneinfo import ZoneInfo
+
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -18,12 +20,16 @@ def _period_args() -> dict:
     return {name: request.args[name] for name in ("date_from", "date_to") if request.args.get(name)}
 
 
+def _max_age_minutes() -> int:
+    return max(0, current_app.config["REPORT_MAX_AGE_MINUTES"])
+
+
 def _report(form: PeriodForm, *, refresh: bool = False) -> services.ProgramReport:
     start, end = form.bounds(zone_of(current_user))
     return snapshots.current_report(
         services.Period(start, end),
         min_members=current_app.config["REPORT_MIN_MEMBERS"],
-        max_age_minutes=current_app.config["REPORT_MAX_AGE_MINUTES"],
+        max_age_minutes=_max_age_minutes(),
         refresh=refresh,
     )
 
@@ -44,7 +50,7 @@ def report():
         check_in_chart=check_in_chart(program),
         period_args=_period_args(),
         refresh_form=ConfirmForm(),
-        max_age_minutes=max(0, current_app.config["REPORT_MAX_AGE_MINUTES"]),
+        max_age_minutes=_max_age_minutes(),
     )
 
 
@@ -78,5 +84,6 @@ def report_csv():
         for name in ("date_from", "date_to")
         if form[name].data
     )
-    filename = f"program-report-{period or 'all-time'}-{program.computed_at:%Y%m%d}.csv"
+    computed = program.computed_at.astimezone(ZoneInfo(zone_of(current_user)))
+    filename = f"program-report-{period or 'all-time'}-{computed:%Y%m%d}.csv"
     return csv_download(filename, services.CSV_HEADER, services.csv_rows(program))

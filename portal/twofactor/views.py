@@ -20,7 +20,7 @@ from portal.auth.services import (
     is_locked,
     record_failed_sign_in,
 )
-from portal.auth.signin import begin_session, login_rate_limit, signed_out_after_lockout
+from portal.auth.signin import begin_session, login_rate_limit, paused_message, refuse_password
 from portal.extensions import db, limiter
 from portal.twofactor import bp, services
 from portal.twofactor.forms import PasswordConfirmForm, SetupForm, SignInCodeForm
@@ -80,14 +80,12 @@ def verify():
 
 def _paused():
     session.pop(PENDING, None)
-    flash(
-        _(
-            "Sign-in to this account is paused for 15 minutes after too many attempts. "
-            "Try again later, or reset your password."
-        ),
-        "error",
-    )
+    flash(paused_message(), "error")
     return redirect(url_for("auth.login"))
+
+
+def _codes_form() -> PasswordConfirmForm:
+    return PasswordConfirmForm(prefix="codes")  # its own ids: the page has three password fields
 
 
 def _no_store(response):
@@ -128,7 +126,7 @@ def _settings_page(setup_form, password_form, status=200, off_form=None):
 @bp.route("/account/two-factor")
 @access(Access.AUTHENTICATED)
 def settings():
-    return _settings_page(SetupForm(), PasswordConfirmForm())
+    return _settings_page(SetupForm(), _codes_form())
 
 
 @bp.route("/account/two-factor/setup", methods=["POST"])
@@ -144,11 +142,10 @@ def setup():
         checked = services.check_password(
             current_user, form.current_password.data, purpose="set up"
         )
-        if checked is Reauthentication.WRONG_NOW_LOCKED:
-            db.session.commit()
-            return signed_out_after_lockout()
         if checked is not Reauthentication.OK:
-            form.current_password.errors.append(checked.message)
+            db.session.commit()
+            if signed_out := refuse_password(checked, form.current_password):
+                return signed_out
         else:
             codes = services.enable(current_user, session[PENDING_SECRET], form.code.data)
             if codes is None:
@@ -160,7 +157,7 @@ def setup():
                 db.session.commit()
                 return _no_store(render_template("twofactor/recovery_codes.html", codes=codes))
         db.session.commit()  # the refused attempt's audit event
-    return _settings_page(form, PasswordConfirmForm(), 400)
+    return _settings_page(form, _codes_form(), 400)
 
 
 @bp.route("/account/two-factor/recovery-codes", methods=["POST"])
@@ -169,7 +166,7 @@ def setup():
 def renew_recovery_codes():
     if not services.is_enabled(current_user):
         return redirect(url_for("twofactor.settings"))
-    form = PasswordConfirmForm()
+    form = _codes_form()
     if form.validate_on_submit():
         checked = services.check_password(
             current_user, form.current_password.data, purpose="new recovery codes"
@@ -179,9 +176,8 @@ def renew_recovery_codes():
             db.session.commit()
             return _no_store(render_template("twofactor/recovery_codes.html", codes=codes))
         db.session.commit()
-        if checked is Reauthentication.WRONG_NOW_LOCKED:
-            return signed_out_after_lockout()
-        form.current_password.errors.append(checked.message)
+        if signed_out := refuse_password(checked, form.current_password):
+            return signed_out
     return _settings_page(SetupForm(), form, 400)
 
 
@@ -205,7 +201,6 @@ def turn_off():
             flash(_("Two-step sign-in is off. Your other sessions were signed out."), "success")
             return redirect(url_for("twofactor.settings"))
         db.session.commit()
-        if checked is Reauthentication.WRONG_NOW_LOCKED:
-            return signed_out_after_lockout()
-        form.current_password.errors.append(checked.message)
-    return _settings_page(SetupForm(), PasswordConfirmForm(), 400, off_form=form)
+        if signed_out := refuse_password(checked, form.current_password):
+            return signed_out
+    return _settings_page(SetupForm(), _codes_form(), 400, off_form=form)

@@ -359,7 +359,7 @@ def test_the_page_says_when_its_figures_were_computed_and_computes_them_on_reque
 ):
     period = "date_from=2029-12-01&date_to=2030-12-31"
     page = admin_client.get(f"/admin/report?{period}").text
-    assert "Figures computed" in page and "They are kept for 5 minutes" in page
+    assert "Figures computed on" in page and "They are kept for 5 minutes" in page
     assert "Ongoing support</th><td>3</td>" in page.replace("\n", "").replace("  ", "")
     _close_a_case()
     page = admin_client.get(f"/admin/report?{period}").text
@@ -390,7 +390,7 @@ def test_an_older_computation_never_replaces_newer_figures(app, program, frozen_
     """Two app servers computing one period: the one that began first and finished last must not
     put its older figures back."""
     from portal.reports.services import Period, ProgramReport
-    from portal.reports.snapshots import _keep, current_report, period_key
+    from portal.reports.snapshots import current_report, keep, period_key
 
     newer = current_report(Period(), min_members=1, max_age_minutes=5)
     db.session.commit()
@@ -402,6 +402,6 @@ def test_an_older_computation_never_replaces_newer_figures(app, program, frozen_
         min_members=1,
         computed_at=frozen_clock.current - timedelta(seconds=1),
     )
-    _keep(period_key(Period()), older, oldest=frozen_clock.current - timedelta(minutes=5))
+    keep(period_key(Period()), older, oldest=frozen_clock.current - timedelta(minutes=5))
     db.session.commit()
     assert _closed(current_report(Period(), min_members=1, max_age_minutes=5)) == 1

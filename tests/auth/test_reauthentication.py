@@ -15,7 +15,7 @@ from tests.factories import PASSWORD
 
 WRONG = "not the password at all"
 NOT_YOURS = "This is not your current password."
-LOCKED = "sign-in to your account is paused for 15 minutes. Try again later"
+LOCKED = "Sign-in to this account is paused for 15 minutes after too many attempts."
 SIGNED_OUT = "paused for 15 minutes, and you were signed out"
 LOCKED_FOR_LOGIN = "Sign-in to this account is paused"
 
@@ -29,6 +29,21 @@ FORMS = {
     ),
     "email": ("/account/email", "current_password", {"email": "new.address@example.org"}),
     "two-factor off": ("/account/two-factor/off", "off-current_password", {}),
+    "new recovery codes": ("/account/two-factor/recovery-codes", "codes-current_password", {}),
+    "new authenticator": ("/account/two-factor/setup", "current_password", {"code": "123456"}),
+}
+# How each form answers once the password is accepted (the new authenticator's code is wrong).
+ACCEPTED = {
+    "password": 302,
+    "email": 302,
+    "two-factor off": 302,
+    "new recovery codes": 200,
+    "new authenticator": 400,
+}
+PURPOSES = {  # the two-step forms' audit events say which change the password was for
+    "two-factor off": "turn off",
+    "new recovery codes": "new recovery codes",
+    "new authenticator": "set up",
 }
 
 
@@ -50,6 +65,7 @@ def member(make_member, client_for, frozen_clock):
 
 def _send(browser, form: str, password: str):
     url, field, data = FORMS[form]
+    browser.get("/account/two-factor")  # the page that shows a new key (the setup form needs one)
     return browser.post(url, data={field: password, **data})
 
 
@@ -60,7 +76,7 @@ def test_wrong_passwords_lock_the_account_and_end_the_session_that_guessed(
     member, browser, other_device = member
     for _attempt in range(4):
         answer = _send(browser, form, WRONG).text
-        assert NOT_YOURS in answer and "After 5 wrong passwords in a row" in answer
+        assert NOT_YOURS in answer and "After 5 wrong passwords, sign-in" in answer
     # The fifth: that session is over, and the sign-in page says why.
     answer = _send(browser, form, WRONG)
     assert answer.status_code == 302 and answer.location == "/login"
@@ -90,13 +106,14 @@ def test_wrong_passwords_lock_the_account_and_end_the_session_that_guessed(
         )
     ).all()
     expected = ["wrong password"] * 4 + ["wrong password; now locked", "locked"]
-    if form == "two-factor off":
-        expected = [f"turn off: {detail}" for detail in expected]
+    if form in PURPOSES:
+        expected = [f"{PURPOSES[form]}: {detail}" for detail in expected]
     assert refusals == expected
 
     frozen_clock.advance(minutes=16)
     answer = _send(other_device, form, PASSWORD)
-    assert answer.status_code == 302, answer.text  # done
+    assert answer.status_code == ACCEPTED[form], answer.text
+    assert NOT_YOURS not in answer.text and LOCKED not in answer.text
 
 
 def test_wrong_sign_ins_and_wrong_passwords_on_the_forms_add_up(member, client):
@@ -116,14 +133,19 @@ def test_a_password_reset_lifts_the_lock(member, client):
     member, browser, other_device = member
     for _attempt in range(5):
         _send(browser, "password", WRONG)
+    # The holder, still signed in on another device, can ask for the link there: the forms
+    # offer it, and the page is open to signed-in people.
+    page = other_device.get("/account/password").text
+    assert 'href="/forgot-password"' in page
+    assert other_device.post("/forgot-password", data={"email": member.email}).status_code == 200
     token = issue_token(member, TokenPurpose.PASSWORD_RESET)
     db.session.commit()
     new_password = "a fresh and long passphrase"
-    answer = client.post(
+    answer = other_device.post(
         f"/reset-password/{token}", data={"password": new_password, "confirm": new_password}
     )
-    assert answer.status_code == 302
-    assert other_device.get("/account/password").status_code == 302  # signed out too
+    assert answer.status_code == 302 and answer.location == "/login"
+    assert other_device.get("/account/password").status_code == 302  # signed out, as every one
     signed_in = client.post("/login", data={"email": member.email, "password": new_password})
     assert signed_in.status_code == 302 and "/login/code" in signed_in.location
 

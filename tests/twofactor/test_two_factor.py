@@ -243,7 +243,7 @@ def test_new_recovery_codes_replace_the_old_ones(client, make_staff, login, froz
     login(staff)
     _, old = _enrol(client, frozen_clock)
     response = client.post(
-        "/account/two-factor/recovery-codes", data={"current_password": PASSWORD}
+        "/account/two-factor/recovery-codes", data={"codes-current_password": PASSWORD}
     )
     new = re.findall(r"<code>([0-9a-f]{5}-[0-9a-f]{5})</code>", response.text)
     assert len(new) == 10 and not set(new) & set(old)

@@ -163,7 +163,10 @@ def crawl(
 def sign_in(app, client, email: str, *, stop_at_code: bool = False) -> None:
     """Sign a demo account in through the real forms (password, then the code if asked)."""
     signed_in = client.post("/login", data={"email": email, "password": DEMO_PASSWORD})
-    assert signed_in.status_code == 302, email
+    assert signed_in.status_code == 302, (
+        email,
+        re.findall(r'role="alert".*?</div>', signed_in.text, re.S),
+    )
     if signed_in.location == "/login/code" and not stop_at_code:
         code = pyotp.TOTP(app.config["DEMO_TOTP_SECRET"]).at(clock.now())
         assert client.post("/login/code", data={"code": code}).status_code == 302, email

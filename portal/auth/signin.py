@@ -8,7 +8,6 @@ from flask_login import login_user, logout_user
 
 from portal.auth import services
 from portal.auth.models import User
-from portal.auth.services import Reauthentication, lockout_minutes
 
 
 def login_rate_limit() -> str:
@@ -39,17 +38,17 @@ def paused_message() -> str:
     return _(
         "Sign-in to this account is paused for %(minutes)d minutes after too many attempts. Try "
         "again later, or reset your password.",
-        minutes=lockout_minutes(),
+        minutes=services.lockout_minutes(),
     )
 
 
-def refuse_password(checked: Reauthentication, field):
+def refuse_password(checked: services.Reauthentication, field):
     """A form that asked for the password again refused it (the caller has committed). The wrong
     password that has just locked the account ended this session (services.reauthenticate): the
     browser goes to the sign-in page, which says why, and that response is returned. Otherwise
     `field` says what was wrong, and None is returned for the form to be shown again."""
-    minutes = lockout_minutes()
-    if checked is Reauthentication.WRONG_NOW_LOCKED:
+    minutes = services.lockout_minutes()
+    if checked is services.Reauthentication.WRONG_NOW_LOCKED:
         forget_signed_in_user()
         flash(
             _(
@@ -61,7 +60,7 @@ def refuse_password(checked: Reauthentication, field):
             "error",
         )
         return redirect(url_for("auth.login"))
-    if checked is Reauthentication.LOCKED:
+    if checked is services.Reauthentication.LOCKED:
         field.errors.append(paused_message())
     else:
         field.errors.append(

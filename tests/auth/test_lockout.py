@@ -48,35 +48,22 @@ def test_lock_lifts_after_fifteen_minutes(client, make_member, monkeypatch):
 def test_wrong_passwords_sent_at_once_each_count_and_lock_once(app, database_url, make_member):
     """Eight wrong passwords for one account at the same moment, as from several app servers: each
     counts (one statement adds it), the account locks once, and one email says so."""
-    import threading
-
     from portal.auth.services import is_locked, record_failed_sign_in
-    from tests.outbox.helpers import run_in_other_context
+    from tests.outbox.helpers import run_at_once
 
     if not database_url.startswith("postgresql"):
         pytest.skip("concurrent writers are PostgreSQL's; SQLite runs one writer at a time")
     member = make_member()
     email, member_id = member.email, member.id
     db.session.commit()
-    barrier = threading.Barrier(8)
-    locked: list[bool] = []
 
     def fail():
-        barrier.wait(timeout=30)
         user = db.session.get(User, member_id)
         result = record_failed_sign_in(email, user)
         db.session.commit()
         return result
 
-    threads = [
-        threading.Thread(target=lambda: locked.append(run_in_other_context(app, fail)))
-        for _ in range(8)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
+    locked = run_at_once(app, fail, 8)
     assert sorted(locked) == [False] * 4 + [True] * 4  # the 5th and later find it locked
     db.session.expire_all()
     assert is_locked(email)

@@ -68,6 +68,39 @@ def run_in_other_context(app, function, *args, **kwargs):
     return outcome["result"]
 
 
+def run_at_once(app, function, times: int) -> list:
+    """Run `function` `times` times at the same moment, each in a thread of its own with its own
+    app context (as that many worker processes would), released together by a barrier. Returns
+    the results in the order they finished; re-raises the first error."""
+    barrier = threading.Barrier(times)
+    results: list = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def released():
+        barrier.wait(timeout=30)
+        return function()
+
+    def target():
+        try:
+            result = run_in_other_context(app, released)
+        except BaseException as error:  # noqa: BLE001 - handed back to the caller
+            with lock:
+                errors.append(error)
+            return
+        with lock:
+            results.append(result)
+
+    threads = [threading.Thread(target=target) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    if errors:
+        raise errors[0]
+    return results
+
+
 def parts(message) -> tuple[str, str]:
     """(text, html) bodies of a received email."""
     text = message.get_body(("plain",))

@@ -19,7 +19,7 @@ from portal.outbox.models import EmailStatus
 from portal.outbox.services import queue_email
 from portal.outbox.worker import claim_due_emails, send_due_emails
 from tests.conftest import free_port
-from tests.outbox.helpers import run_in_other_context
+from tests.outbox.helpers import run_at_once, run_in_other_context
 
 
 def _queue(make_member, count: int) -> None:
@@ -79,24 +79,7 @@ def test_claim_with_a_stale_candidate_list_claims_nothing_taken_meanwhile(
 def test_concurrent_claims_never_share_a_row(app, make_member, outbox_rows):
     _queue(make_member, 12)
     workers = 3
-    barrier = threading.Barrier(workers)
-    results: list[list[int]] = []
-    lock = threading.Lock()
-
-    def claim():
-        barrier.wait(timeout=10)
-        claimed = _ids(claim_due_emails(limit=5))
-        with lock:
-            results.append(claimed)
-        return claimed
-
-    threads = [
-        threading.Thread(target=run_in_other_context, args=(app, claim)) for _ in range(workers)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    results = run_at_once(app, lambda: _ids(claim_due_emails(limit=5)), workers)
 
     claimed = [email_id for result in results for email_id in result]
     assert len(results) == workers
@@ -114,17 +97,7 @@ def test_concurrent_workers_deliver_every_email_exactly_once(
     app, mail_server, make_member, outbox_rows
 ):
     _queue(make_member, 10)
-    barrier = threading.Barrier(2)
-
-    def work():
-        barrier.wait(timeout=10)
-        return send_due_emails(limit=4)
-
-    threads = [threading.Thread(target=run_in_other_context, args=(app, work)) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    run_at_once(app, lambda: send_due_emails(limit=4), 2)
     for _ in range(5):  # then send what the two passes left
         if send_due_emails(limit=4) == (0, 0):
             break
@@ -250,11 +223,8 @@ def test_three_workers_send_a_thousand_emails_each_exactly_once(
     for _ in range(1000):
         queue_email(member, "notification", link="http://portal.test/")
     db.session.commit()
-    barrier = threading.Barrier(3)
-    totals: list[int] = []
 
     def work():
-        barrier.wait(timeout=30)
         sent = 0
         while True:
             done, failed = send_due_emails(limit=50)
@@ -263,15 +233,7 @@ def test_three_workers_send_a_thousand_emails_each_exactly_once(
                 return sent
             sent += done
 
-    threads = [
-        threading.Thread(target=lambda: totals.append(run_in_other_context(app, work)))
-        for _ in range(3)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-
+    totals = run_at_once(app, work, 3)
     assert sum(totals) == 1000 and len(totals) == 3
     assert all(total > 0 for total in totals)  # all three took part
     _assert_each_delivered_once(mail_server.messages(), outbox_rows())

@@ -120,6 +120,7 @@ def _import_models() -> None:
     from portal.auth import models as _auth  # noqa: F401
     from portal.cases import models as _cases  # noqa: F401
     from portal.checkins import models as _checkins  # noqa: F401
+    from portal.identification import models as _identification  # noqa: F401
     from portal.messaging import models as _messaging  # noqa: F401
     from portal.notifications import models as _notifications  # noqa: F401
     from portal.outbox import models as _outbox  # noqa: F401

@@ -67,8 +67,13 @@ class AssessmentVersion(db.Model):
     period_start_year: Mapped[int]
     period_end_year: Mapped[int]
     # Matters per year, the member's and their peers' in the same type of work.
-    member_rate: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
-    peer_rate: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
+    member_rate: Mapped[Decimal | None] = mapped_column(Numeric(8, 3))
+    peer_rate: Mapped[Decimal | None] = mapped_column(Numeric(8, 3))
+    # "register" when the history and rates were computed from the register at referral (staff
+    # correct a computed figure only with a note, appended to figures_notes); None when typed.
+    figures_source: Mapped[str | None] = mapped_column(String(16))
+    figures_computed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    figures_notes: Mapped[str | None] = mapped_column(Text)
     narrative: Mapped[str] = mapped_column(Text, default="")
     change_note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from portal.auth.models import User
@@ -59,6 +60,24 @@ PROVINCE_TIME_ZONES = {
 }
 
 
+class TypeOfWork(db.Model):
+    """A peer group: members are compared with others in the same type of work. A managed list
+    (seeded by migration, extended by administrators), never free text."""
+
+    __tablename__ = "types_of_work"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name_en: Mapped[str] = mapped_column(String(120))
+    name_fr: Mapped[str] = mapped_column(String(120))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    @property
+    def label(self) -> str:
+        """The name in the current language."""
+        return self.name_fr if str(get_locale() or "en") == "fr" else self.name_en
+
+
 class MemberProfile(db.Model):
     """What the mutual knows a member by. One per member account."""
 
@@ -66,10 +85,18 @@ class MemberProfile(db.Model):
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     member_number: Mapped[str] = mapped_column(String(32), unique=True)
+    # The type of work as written at referral; `type_of_work` is the peer group it was picked from
+    # (None for referrals made before the managed list).
     specialty: Mapped[str] = mapped_column(String(120))
+    type_of_work_id: Mapped[int | None] = mapped_column(ForeignKey("types_of_work.id"))
     province: Mapped[str] = mapped_column(String(2))
 
     user: Mapped[User] = relationship()
+    type_of_work: Mapped[TypeOfWork | None] = relationship()
+
+    @property
+    def type_of_work_label(self) -> str:
+        return self.type_of_work.label if self.type_of_work else self.specialty
 
 
 class Case(db.Model):

@@ -121,6 +121,18 @@ class Config:
     # ...and reads a period's figures from the last computation for this long (0: never).
     REPORT_MAX_AGE_MINUTES = 5
 
+    # Identification (portal/identification): the register's screening.
+    SCREENING_WINDOW_YEARS = 10  # the history compared with peers
+    SCREENING_RECENT_YEARS = 3  # the recent part, for "rising" and the absolute floor
+    SCREENING_FLOOR_TOTAL = 3  # flagged only with at least this many matters in the window...
+    SCREENING_FLOOR_RECENT = 2  # ...or this many in the recent years
+    SCREENING_RATIO = 2.0  # the queue ranks by P(true rate > this many times peers')...
+    SCREENING_FLAG_PROBABILITY = 0.2  # ...flags from this probability ("worth a look")...
+    SCREENING_PROBABILITY = 0.5  # ...and calls it "high" (probably over) from this one
+    SCREENING_RISING_P = 0.01  # "rising": the recent share's exact binomial test below this
+    SCREENING_QUEUE_SHARE = 0.01  # the queue's size, as a share of the membership
+    SCREENING_INTERVAL_SECONDS = 24 * 3600  # the worker screens the register this often
+
     LANGUAGES = ("en", "fr")
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "America/Toronto"

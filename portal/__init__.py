@@ -172,6 +172,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.checkins import bp as checkins_bp
     from portal.home import bp as home_bp
     from portal.i18n import bp as i18n_bp
+    from portal.identification import bp as identification_bp
     from portal.messaging import bp as messaging_bp
     from portal.notifications import bp as notifications_bp
     from portal.plan import bp as plan_bp
@@ -184,6 +185,7 @@ def register_blueprints(app: Flask) -> None:
         twofactor_bp,
         home_bp,
         cases_bp,
+        identification_bp,
         checkins_bp,
         assessment_bp,
         plan_bp,
@@ -230,11 +232,13 @@ def register_cli(app: Flask) -> None:
     from portal.cases.cli import cases_cli
     from portal.demo import demo_command
     from portal.devserver import dev_cli
+    from portal.identification.cli import identify_cli
     from portal.outbox.cli import outbox_cli
 
     for command in (
         users_cli,
         cases_cli,
+        identify_cli,
         outbox_cli,
         reminders_cli,
         demo_command,

@@ -44,7 +44,7 @@ class BarChart:
     plot_right: float = 0
 
 
-def _nice_max(value: float, steps: int = 4, *, whole: bool = False) -> float:
+def nice_max(value: float, steps: int = 4, *, whole: bool = False) -> float:
     """The smallest round number at least `value` that divides into `steps` round ticks; with
     `whole`, ticks are whole numbers (counts of things)."""
     if value <= 0:
@@ -69,7 +69,7 @@ def stacked_bars(
     plot_width, plot_height = width - left - right, height - top - bottom
     totals = [sum(values[i] for _, values in series) for i in range(len(categories))]
     whole = all(float(v).is_integer() for _, values in series for v in values)
-    top_value = _nice_max(max(totals, default=0), whole=whole)
+    top_value = nice_max(max(totals, default=0), whole=whole)
     slot = plot_width / max(len(categories), 1)
     bar_width = slot * 0.6
     chart = BarChart(

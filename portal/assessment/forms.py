@@ -11,6 +11,14 @@ YEAR_RANGE = NumberRange(min=1950, max=2100, message=_l("Enter a year such as 20
 RATE_RANGE = NumberRange(min=0, max=1000, message=_l("Enter a number from 0 to 1000."))
 
 
+def _figures_note():
+    return TextAreaField(
+        _l("Why correct a figure computed from the register?"),
+        description=_l("Needed only when you change a computed figure; kept with the draft."),
+        validators=[Optional(), Length(max=2000)],
+    )
+
+
 class SummaryForm(FlaskForm):
     period_start_year = IntegerField(
         _l("First year reviewed"), validators=[InputRequired(), YEAR_RANGE]
@@ -19,13 +27,14 @@ class SummaryForm(FlaskForm):
         _l("Last year reviewed"), validators=[InputRequired(), YEAR_RANGE]
     )
     member_rate = DecimalField(
-        _l("Member's rate (matters per year)"), places=2, validators=[Optional(), RATE_RANGE]
+        _l("Member's rate (matters per year)"), places=3, validators=[Optional(), RATE_RANGE]
     )
     peer_rate = DecimalField(
         _l("Peer rate in the same type of work (matters per year)"),
-        places=2,
+        places=3,
         validators=[Optional(), RATE_RANGE],
     )
+    figures_note = _figures_note()
     narrative = TextAreaField(
         _l("Narrative"),
         description=_l("What the review found, in words the member will read."),
@@ -37,7 +46,7 @@ def history_form(version: AssessmentVersion, **kwargs) -> FlaskForm:
     """A grid of counts: one field per year of the period and kind of matter."""
 
     class HistoryForm(FlaskForm):
-        pass
+        figures_note = _figures_note()
 
     counts = {(e.year, e.kind): e.count for e in version.history}
     for year in range(version.period_start_year, version.period_end_year + 1):

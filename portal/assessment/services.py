@@ -33,6 +33,7 @@ from portal.cases.models import Case, Stage
 from portal.cases.services import change_stage, ensure_case_open, touch
 from portal.extensions import db
 from portal.notifications.services import notify
+from portal.validators import visible_text
 
 PERIOD_YEARS = 10
 
@@ -208,8 +209,15 @@ def update_summary(
     member_rate: Decimal | None,
     peer_rate: Decimal | None,
     narrative: str,
+    figures_note: str | None = None,
 ) -> None:
     _require_draft(draft)
+    _correct_figures(
+        draft,
+        changed=(period_start_year, period_end_year, member_rate, peer_rate)
+        != (draft.period_start_year, draft.period_end_year, draft.member_rate, draft.peer_rate),
+        note=figures_note,
+    )
     if period_end_year < period_start_year:
         raise AssessmentError("period_order")
     if period_end_year - period_start_year + 1 > PERIOD_YEARS:
@@ -224,10 +232,17 @@ def update_summary(
     _edited(draft, "assessment.draft_edited", draft.case_id)
 
 
-def set_history(draft: AssessmentVersion, counts: dict[tuple[int, MatterKind], int]) -> None:
+def set_history(
+    draft: AssessmentVersion,
+    counts: dict[tuple[int, MatterKind], int],
+    figures_note: str | None = None,
+) -> None:
     """Replace the draft's history with `counts` ((year, kind) → number of matters)."""
     _require_draft(draft)
     years = range(draft.period_start_year, draft.period_end_year + 1)
+    before = {(e.year, e.kind): e.count for e in draft.history}
+    after = {key: n for key, n in counts.items() if n > 0 and key[0] in years}
+    _correct_figures(draft, changed=before != after, note=figures_note)
     # Delete the old cells before inserting the new: the flush order would otherwise insert first
     # and trip the one-cell-per-(year, kind) constraint.
     draft.history.clear()
@@ -238,6 +253,18 @@ def set_history(draft: AssessmentVersion, counts: dict[tuple[int, MatterKind], i
         if count > 0 and year in years
     )
     _edited(draft, "assessment.draft_edited", draft.case_id)
+
+
+def _correct_figures(draft: AssessmentVersion, *, changed: bool, note: str | None) -> None:
+    """A figure computed from the register (portal/identification) is corrected only with a
+    note, appended to the draft's notes with the day it was made."""
+    if draft.figures_source != "register" or not changed:
+        return
+    note = visible_text(note)
+    if not note:
+        raise AssessmentError("figures_note")
+    line = f"{clock.now().date().isoformat()}: {note}"
+    draft.figures_notes = f"{draft.figures_notes}\n{line}" if draft.figures_notes else line
 
 
 def add_factor(

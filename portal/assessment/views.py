@@ -29,6 +29,7 @@ ERRORS = {
     "no_factors": _l("Add at least one contributing factor before releasing."),
     "no_narrative": _l("Write the narrative before releasing."),
     "no_change_note": _l("Say what changed since the last released version."),
+    "figures_note": _l("Say why you correct a figure computed from the register."),
 }
 
 
@@ -104,10 +105,12 @@ def update_summary(case_id: int):
                 member_rate=form.member_rate.data,
                 peer_rate=form.peer_rate.data,
                 narrative=form.narrative.data or "",
+                figures_note=form.figures_note.data,
             )
         except services.AssessmentError as error:
             db.session.rollback()
-            form.period_end_year.errors.append(ERRORS[str(error)])
+            target = form.figures_note if str(error) == "figures_note" else form.period_end_year
+            target.errors.append(ERRORS[str(error)])
         else:
             db.session.commit()
             flash(_("The draft is saved."), "success")
@@ -122,10 +125,15 @@ def update_history(case_id: int):
     draft = _draft_or_404(case)
     form = history_form(draft)
     if form.validate_on_submit():
-        services.set_history(draft, history_counts(form, draft))
-        db.session.commit()
-        flash(_("The history is saved."), "success")
-        return redirect(url_for("assessment.staff_view", case_id=case.id) + "#history")
+        try:
+            services.set_history(draft, history_counts(form, draft), form.figures_note.data)
+        except services.AssessmentError as error:
+            db.session.rollback()
+            form.figures_note.errors.append(ERRORS[str(error)])
+        else:
+            db.session.commit()
+            flash(_("The history is saved."), "success")
+            return redirect(url_for("assessment.staff_view", case_id=case.id) + "#history")
     return _staff_page(case, history_form=form), 400
 
 

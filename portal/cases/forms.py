@@ -31,8 +31,10 @@ class ReferralForm(FlaskForm):
             Regexp(r"^[A-Za-z0-9-]+$", message=_l("Use letters, digits and hyphens only.")),
         ],
     )
-    specialty = StringField(
-        _l("Type of work or specialty"), validators=[DataRequired(), Length(max=120)]
+    type_of_work = SelectField(
+        _l("Type of work"),
+        description=_l("The peer group the member is compared with."),
+        validators=[DataRequired()],
     )
     province = SelectField(
         _l("Province or territory"),

@@ -29,6 +29,7 @@ from portal.cases.models import (
     MemberProfile,
     Stage,
     StageChange,
+    TypeOfWork,
 )
 from portal.db_types import contains_pattern
 from portal.extensions import db
@@ -64,6 +65,7 @@ class Referral:
     province: str
     reason: str
     language: str | None = None
+    type_of_work: TypeOfWork | None = None  # the peer group; found from `specialty` when None
 
 
 def staff_choices() -> list[User]:
@@ -73,6 +75,25 @@ def staff_choices() -> list[User]:
             .where(User.role.in_([Role.STAFF, Role.ADMIN]), User.active.is_(True))
             .order_by(User.name)
         )
+    )
+
+
+def types_of_work() -> list[TypeOfWork]:
+    """The managed list of peer groups a referral picks from, in the current language's order."""
+    types = db.session.scalars(select(TypeOfWork).where(TypeOfWork.active.is_(True))).all()
+    return sorted(types, key=lambda t: t.label.casefold())
+
+
+def type_of_work_named(text: str) -> TypeOfWork | None:
+    """The type of work with this code or English or French name (any case), if there is one."""
+    wanted = text.strip().casefold()
+    return next(
+        (
+            t
+            for t in db.session.scalars(select(TypeOfWork))
+            if wanted in (t.code.casefold(), t.name_en.casefold(), t.name_fr.casefold())
+        ),
+        None,
     )
 
 
@@ -90,11 +111,13 @@ def refer_member(referral: Referral, *, referred_by: User | None, lead_advisor: 
         email=referral.email, name=referral.name, role=Role.MEMBER, language=referral.language
     )
     member.time_zone = PROVINCE_TIME_ZONES.get(referral.province)
+    type_of_work = referral.type_of_work or type_of_work_named(referral.specialty)
     db.session.add(
         MemberProfile(
             user_id=member.id,
             member_number=member_number,
-            specialty=referral.specialty.strip(),
+            specialty=type_of_work.name_en if type_of_work else referral.specialty.strip(),
+            type_of_work_id=type_of_work.id if type_of_work else None,
             province=referral.province,
         )
     )
@@ -255,7 +278,9 @@ def member_case_or_404(member: User) -> Case:
 
 
 def profile_of(member: User) -> MemberProfile | None:
-    return db.session.get(MemberProfile, member.id)
+    return db.session.get(
+        MemberProfile, member.id, options=[joinedload(MemberProfile.type_of_work)]
+    )
 
 
 def resend_invitation(case: Case, *, by: User) -> bool:

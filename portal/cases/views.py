@@ -82,6 +82,10 @@ def refer():
     form = ReferralForm()
     advisors = services.staff_choices()
     form.lead_advisor_id.choices = [SelectChoice(a.id, a.name) for a in advisors]
+    types = {t.code: t for t in services.types_of_work()}
+    form.type_of_work.choices = [SelectChoice("", "—")] + [
+        SelectChoice(code, t.label) for code, t in types.items()
+    ]
     if request.method == "GET":
         form.lead_advisor_id.data = current_user.id
     if form.validate_on_submit():
@@ -90,7 +94,8 @@ def refer():
             name=form.name.data,
             email=form.email.data,
             member_number=form.member_number.data,
-            specialty=form.specialty.data,
+            specialty=types[form.type_of_work.data].name_en,
+            type_of_work=types[form.type_of_work.data],
             province=form.province.data,
             reason=form.reason.data,
             language=form.language.data,

@@ -21,12 +21,13 @@ from portal.cases.models import (
     Stage,
     StageChange,
 )
-from portal.cases.services import Referral, refer_member
+from portal.cases.services import Referral, refer_member, type_of_work_named
 from portal.demo.activities import load_activities_demo
 from portal.demo.admin import load_admin_demo
 from portal.demo.caseload import load_caseload_demo
 from portal.demo.checkins import load_checkins_demo
 from portal.demo.programme import load_programme_demo
+from portal.demo.register import load_register_demo
 from portal.extensions import db
 from portal.messaging.demo import load_messaging_demo
 from portal.twofactor.services import enable_with_known_secret
@@ -50,9 +51,14 @@ def _member_with_case(
         email=email, name=name, role=Role.MEMBER, password=DEMO_PASSWORD, language=language
     )
     member.time_zone = PROVINCE_TIME_ZONES[province]
+    type_of_work = type_of_work_named(specialty)
     db.session.add(
         MemberProfile(
-            user_id=member.id, member_number=member_number, specialty=specialty, province=province
+            user_id=member.id,
+            member_number=member_number,
+            specialty=specialty,
+            type_of_work_id=type_of_work.id if type_of_work else None,
+            province=province,
         )
     )
     referred_days = stages[0][1]
@@ -85,6 +91,7 @@ def _member_with_case(
 
 
 def load_demo() -> None:
+    load_register_demo()
     staff: dict[str, User] = {}
     for email, name, role, language in STAFF:
         staff[email] = create_user(

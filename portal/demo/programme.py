@@ -12,10 +12,13 @@ from sqlalchemy import select
 
 from portal import clock
 from portal.assessment import services as assessment
-from portal.assessment.models import FactorCategory, MatterKind, Position, Priority
+from portal.assessment.models import FactorCategory, Position, Priority
 from portal.auth.models import User
-from portal.cases.models import Case
+from portal.cases.models import Case, MemberProfile
 from portal.extensions import db
+from portal.identification.decisions import fill_from_register
+from portal.identification.profile import profile_of, register_member_by_number
+from portal.identification.screening import latest_run
 from portal.plan import services as plan
 from portal.plan.models import ActivityKind, LearningPreference
 
@@ -30,6 +33,10 @@ def _as_of(days_ago: float):
         yield
     finally:
         clock.now = real_now
+
+
+def profile_number(case: Case) -> str:
+    return db.session.get(MemberProfile, case.member_id).member_number
 
 
 def _case_of(email: str) -> Case:
@@ -79,7 +86,11 @@ FACTORS_AMELIE = [
 ]
 
 
-def _release(case, advisor, *, factors, history, rates, narrative, days_ago):
+def _release(case, advisor, *, factors, narrative, days_ago):
+    """Release the case's first assessment, its history and rates computed from the register
+    (portal/demo/register.py) as a referral from the screening queue does."""
+    run = latest_run()
+    profile = profile_of(register_member_by_number(profile_number(case)), run)
     with _as_of(days_ago):
         draft = assessment.start_draft(case, by=advisor)
         end = clock.now().year
@@ -87,13 +98,11 @@ def _release(case, advisor, *, factors, history, rates, narrative, days_ago):
             draft,
             period_start_year=end - 9,
             period_end_year=end,
-            member_rate=Decimal(rates[0]),
-            peer_rate=Decimal(rates[1]),
+            member_rate=None,
+            peer_rate=None,
             narrative=narrative,
         )
-        assessment.set_history(
-            draft, {(end - years_ago, kind): count for years_ago, kind, count in history}
-        )
+        fill_from_register(draft, profile)
         for category, priority, description in factors:
             assessment.add_factor(
                 draft, category=category, description=description, priority=priority
@@ -140,17 +149,10 @@ def load_programme_demo(advisor: User) -> None:
         jordan,
         advisor,
         factors=FACTORS_JORDAN,
-        history=[
-            (5, MatterKind.COLLEGE_COMPLAINT, 1),
-            (3, MatterKind.LEGAL_ACTION, 1),
-            (2, MatterKind.COLLEGE_COMPLAINT, 1),
-            (1, MatterKind.HOSPITAL_MATTER, 1),
-        ],
-        rates=("0.67", "0.21"),
         narrative=(
             "Over the last ten years you had four medical-legal matters, three of them in the last "
-            "three years. Peers in emergency medicine average about one matter every five years. "
-            "In three matters, patients or families said they did not understand the plan at "
+            "three years, about three times the rate of peers in emergency medicine. In three "
+            "matters, patients or families said they did not understand the plan at "
             "discharge. We see this as an opportunity: discharge communication is a skill that "
             "responds well to focused practice."
         ),
@@ -225,13 +227,6 @@ def load_programme_demo(advisor: User) -> None:
         amelie,
         advisor,
         factors=FACTORS_AMELIE,
-        history=[
-            (4, MatterKind.COLLEGE_COMPLAINT, 1),
-            (3, MatterKind.COLLEGE_COMPLAINT, 1),
-            (2, MatterKind.LEGAL_ACTION, 1),
-            (1, MatterKind.COLLEGE_COMPLAINT, 1),
-        ],
-        rates=("0.80", "0.35"),
         narrative=(
             "Four matters in five years, above peers in obstetrics and gynaecology. Documentation "
             "of consent discussions and the way complications were disclosed come up in each."

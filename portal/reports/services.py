@@ -20,6 +20,9 @@ Definitions (also in the README):
   reply in the same conversation; internal notes do not count, nor waits still open. With a
   period: waits that started in it.
 - Check-ins: scheduled in the period (or ever), by status: held, missed, cancelled.
+- Outcomes: matters before and after referral, for the members referred from the register and a
+  comparison group flagged alongside them (portal/reports/outcomes.py). Today's picture: the
+  period does not apply.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from portal.checkins.models import CheckIn, CheckInStatus
 from portal.extensions import db
 from portal.messaging.models import Conversation, Message
 from portal.plan.models import Goal, PlannedActivity, PlanStatus, PlanVersion
+from portal.reports.outcomes import ProgramOutcomes, program_outcomes
 
 SECONDS_PER_DAY = 86_400
 SECONDS_PER_HOUR = 3_600
@@ -130,6 +134,7 @@ class ProgramReport:
     completion: Completion
     response_time: MedianDuration
     check_ins: CheckIns
+    outcomes: ProgramOutcomes
     computed_at: datetime
 
     def figures(self) -> dict:
@@ -140,6 +145,7 @@ class ProgramReport:
             "completion": asdict(self.completion),
             "response_time": asdict(self.response_time),
             "check_ins": asdict(self.check_ins),
+            "outcomes": self.outcomes.figures(),
         }
 
     @classmethod
@@ -154,6 +160,7 @@ class ProgramReport:
             completion=Completion(**figures["completion"]),
             response_time=MedianDuration(**figures["response_time"]),
             check_ins=CheckIns(**figures["check_ins"]),
+            outcomes=ProgramOutcomes.from_figures(figures["outcomes"]),
             computed_at=computed_at,
         )
 
@@ -300,6 +307,7 @@ def program_report(period: Period, *, min_members: int) -> ProgramReport:
         completion=activity_completion(),
         response_time=staff_response_time(period),
         check_ins=check_in_outcomes(period),
+        outcomes=program_outcomes(as_of=computed_at),
         computed_at=computed_at,
     )
 
@@ -365,3 +373,18 @@ def csv_rows(report: ProgramReport) -> Iterator[list[object]]:
             unit,
             withheld_or(check_ins.members, check_ins.members),
         ]
+    for group, outcome in report.outcomes.groups:
+        members = withheld_or(outcome.members, outcome.members)
+        ratio = outcome.ratio
+        estimate, lower, upper = (None,) * 3 if ratio is None else (round(r, 2) for r in ratio)
+        for category, value, unit in (
+            ("members", outcome.members, "members"),
+            ("matters_before", outcome.matters_before, "matters"),
+            ("member_years_before", round(outcome.years_before, 1), "member-years"),
+            ("matters_after", outcome.matters_after, "matters"),
+            ("member_years_after", round(outcome.years_after, 1), "member-years"),
+            ("rate_ratio", estimate, "ratio"),
+            ("rate_ratio_lower_95", lower, "ratio"),
+            ("rate_ratio_upper_95", upper, "ratio"),
+        ):
+            yield [f"outcome_{group}", category, withheld_or(outcome.members, value), unit, members]

@@ -12,7 +12,7 @@ REFERRAL = {
     "name": "Dr. Test Member",
     "email": "new.member@example.org",
     "member_number": "m-123456",
-    "specialty": "Anaesthesiology",
+    "type_of_work": "anaesthesiology",
     "province": "NS",
     "language": "fr",
     "reason": "Above peers in anaesthesiology: three matters in four years.",

@@ -43,7 +43,7 @@ def test_referred_member_accepts_the_invitation_once(
     page.get_by_label("Full name", exact=True).fill("Dr. Amélie Roy")
     page.get_by_label("Email", exact=True).fill(MEMBER_EMAIL)
     page.get_by_label("Member number", exact=True).fill("M-2026-001")
-    page.get_by_label("Type of work or specialty", exact=True).fill("Emergency medicine")
+    page.get_by_label("Type of work", exact=True).select_option("emergency_medicine")
     page.get_by_label("Province or territory", exact=True).select_option("QC")
     page.get_by_label("Member's language", exact=True).select_option("en")
     page.get_by_label("Reason for referral", exact=True).fill("Three claims in two years.")

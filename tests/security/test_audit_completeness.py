@@ -372,7 +372,7 @@ AUDITED: dict[tuple[str, str], Audited] = {
             "name": "Dr. New Member",
             "email": "new.member@example.org",
             "member_number": "ON-4242",
-            "specialty": "Surgery",
+            "type_of_work": "general_surgery",
             "province": "ON",
             "language": "en",
             "reason": "Three complaints in a year.",

@@ -96,7 +96,7 @@ def test_sign_in_links_codes_and_messages_leave_no_secret_in_the_logs(
         "name": "Dr. Invited",
         "email": "invited@example.org",
         "member_number": "ON-1234",
-        "specialty": "Surgery",
+        "type_of_work": "general_surgery",
         "province": "ON",
         "language": "en",
         "reason": REASON,

@@ -62,6 +62,7 @@ bench: install $(CATALOG).mo
 		--demo-database $(BENCH_DEMO_DATABASE_URL) --markdown $(BENCH_RESULTS)
 	$(BIN)/flask bench smtp-hang --database $(BENCH_DATABASE_URL) --markdown $(BENCH_RESULTS)
 	$(BIN)/flask bench load-test --database $(BENCH_DATABASE_URL) --markdown $(BENCH_RESULTS)
+	$(BIN)/flask bench register --database $(BENCH_DATABASE_URL) --markdown $(BENCH_RESULTS)
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -132,6 +132,7 @@ class Config:
     SCREENING_RISING_P = 0.01  # "rising": the recent share's exact binomial test below this
     SCREENING_QUEUE_SHARE = 0.01  # the queue's size, as a share of the membership
     SCREENING_INTERVAL_SECONDS = 24 * 3600  # the worker screens the register this often
+    DEMO_REGISTER_MEMBERS = 2000  # the demo's synthetic register (`flask demo`)
 
     LANGUAGES = ("en", "fr")
     BABEL_DEFAULT_LOCALE = "en"
@@ -156,6 +157,7 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"hide_parameters": True}
     WTF_CSRF_ENABLED = False
+    DEMO_REGISTER_MEMBERS = 300  # the tests load the demo often: a smaller register, same shape
     RATELIMIT_STORAGE_URI = "memory://"
     PORTAL_BASE_URL = "http://portal.test"
     MAIL_TIMEOUT_SECONDS = 2
@@ -221,9 +223,23 @@ def settings_from_environment(environ: dict[str, str] | None = None) -> dict:
         "CASE_NO_CONTACT_WEEKS",
         "REPORT_MIN_MEMBERS",
         "REPORT_MAX_AGE_MINUTES",
+        "SCREENING_WINDOW_YEARS",
+        "SCREENING_RECENT_YEARS",
+        "SCREENING_FLOOR_TOTAL",
+        "SCREENING_FLOOR_RECENT",
+        "SCREENING_INTERVAL_SECONDS",
     ):
         if environ.get(variable):
             settings[variable] = int(environ[variable])
+    for variable in (
+        "SCREENING_RATIO",
+        "SCREENING_FLAG_PROBABILITY",
+        "SCREENING_PROBABILITY",
+        "SCREENING_RISING_P",
+        "SCREENING_QUEUE_SHARE",
+    ):
+        if environ.get(variable):
+            settings[variable] = float(environ[variable])
     if environ.get("MAIL_USE_TLS"):
         settings["MAIL_USE_TLS"] = _bool(environ["MAIL_USE_TLS"])
     if "PORT" in settings and "PORTAL_BASE_URL" not in settings:

@@ -79,6 +79,7 @@ def postgres_url():
 
 
 def _truncate_all(url: str) -> None:
+    """Empty every table but the migrations' own rows (the version, the seeded types of work)."""
     engine = sa.create_engine(url)
     with engine.begin() as connection:
         tables = [
@@ -86,7 +87,7 @@ def _truncate_all(url: str) -> None:
             for row in connection.execute(
                 sa.text(
                     "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                    "AND tablename <> 'alembic_version'"
+                    "AND tablename NOT IN ('alembic_version', 'types_of_work')"
                 )
             )
         ]

@@ -4,6 +4,7 @@
     flask bench pages --demo-database URL  # queries and server time per page, demo vs full
     flask bench smtp-hang                  # sending a message while the SMTP relay hangs
     flask bench load-test                  # gunicorn + wrk, next to hello world and one query
+    flask bench register                   # the identification register: import, screen, pages
 
 Every command works on `--database` (default: BENCH_DATABASE_URL, else DATABASE_URL), never on
 the app's own database unless told so. Results are printed and, with `--markdown`, written.
@@ -287,3 +288,40 @@ def load_test_command(
     table = load_table(runs)
     click.echo(table)
     _write(markdown, "load-test.md", table)
+
+
+@bench_cli.command("register")
+@click.option("--database", help=DATABASE_HELP)
+@click.option("--members", default=100_000, show_default=True, help="Members in the register.")
+@click.option(
+    "--matters-per-member",
+    default=10.0,
+    show_default=True,
+    help="Matters a member on average (the synthetic rates are scaled to it).",
+)
+@click.option("--repeat", default=50, show_default=True, help="Timed requests per page.")
+@click.option("--markdown", help="Folder to write register.md into.")
+@with_appcontext
+def register_command(
+    database: str | None,
+    members: int,
+    matters_per_member: float,
+    repeat: int,
+    markdown: str | None,
+) -> None:
+    """Import a synthetic register twice, screen it (each in a process of its own: time and peak
+    memory), then time the screening queue and a flagged member's profile."""
+    from portal.bench.register import run_register_bench
+
+    url = _database_url(database)
+    app = _prepare(url)
+    table = run_register_bench(
+        app,
+        sa.engine.make_url(url).render_as_string(hide_password=False),
+        members=members,
+        matters_per_member=matters_per_member,
+        repeat=repeat,
+        echo=click.echo,
+    )
+    click.echo(table)
+    _write(markdown, "register.md", table)

@@ -11,7 +11,8 @@ import re
 import statistics
 import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -184,18 +185,12 @@ def find_targets(app: Flask, member_email: str) -> Targets:
     )
 
 
-def measure_pages(
-    app: Flask,
-    accounts: dict[str, tuple[str, str]],
-    *,
-    repeat: int = 20,
-    warmup: int = 2,
-    budget_seconds: float = 20.0,
-    pages: list[Page] = PAGES,
-    echo: Callable[[str], object] = print,
-) -> list[Measure]:
-    targets = find_targets(app, accounts["member"][0])
-    clients = {role: sign_in(app, *credentials) for role, credentials in accounts.items()}
+@contextmanager
+def counting_statements(app: Flask) -> Iterator[dict]:
+    """A counter the engine's events fill while the block runs: `n`, the statements of the
+    request under way (reset it before each), and `slowest`, (ms, statement). The garbage
+    collector is tuned as each gunicorn worker tunes it once it has loaded the app
+    (portal/serving.py)."""
     counter = {"n": 0, "started": 0.0, "slowest": (0.0, "")}
 
     def count(*_args):
@@ -211,37 +206,52 @@ def measure_pages(
         engine = db.engine
     sa.event.listen(engine, "before_cursor_execute", count)
     sa.event.listen(engine, "after_cursor_execute", timed)
+    try:
+        with garbage_collector_tuned():
+            yield counter
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+        sa.event.remove(engine, "after_cursor_execute", timed)
+
+
+def measure_pages(
+    app: Flask,
+    accounts: dict[str, tuple[str, str]],
+    *,
+    repeat: int = 20,
+    warmup: int = 2,
+    budget_seconds: float = 20.0,
+    pages: list[Page] = PAGES,
+    echo: Callable[[str], object] = print,
+) -> list[Measure]:
+    targets = find_targets(app, accounts["member"][0])
+    clients = {role: sign_in(app, *credentials) for role, credentials in accounts.items()}
     results = []
-    # As each gunicorn worker does once it has loaded the app (portal/serving.py).
-    with garbage_collector_tuned():
-        try:
-            for page in pages:
-                saved = {name: app.config[name] for name in page.config}
-                app.config.update(page.config)
-                try:
-                    measure = _time_page(
-                        clients[page.role],
-                        page,
-                        page.url(targets),
-                        counter,
-                        repeat=repeat,
-                        warmup=warmup,
-                        budget_seconds=budget_seconds,
-                    )
-                finally:
-                    app.config.update(saved)
-                echo(
-                    f"  {page.label:<32} {measure.query_count:>3} queries  "
-                    f"p50 {measure.percentile(50):7.1f} ms  p95 {measure.percentile(95):7.1f} ms"
+    with counting_statements(app) as counter:
+        for page in pages:
+            saved = {name: app.config[name] for name in page.config}
+            app.config.update(page.config)
+            try:
+                measure = time_page(
+                    clients[page.role],
+                    page,
+                    page.url(targets),
+                    counter,
+                    repeat=repeat,
+                    warmup=warmup,
+                    budget_seconds=budget_seconds,
                 )
-                results.append(measure)
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", count)
-            sa.event.remove(engine, "after_cursor_execute", timed)
+            finally:
+                app.config.update(saved)
+            echo(
+                f"  {page.label:<32} {measure.query_count:>3} queries  "
+                f"p50 {measure.percentile(50):7.1f} ms  p95 {measure.percentile(95):7.1f} ms"
+            )
+            results.append(measure)
     return results
 
 
-def _time_page(
+def time_page(
     client: FlaskClient,
     page: Page,
     url: str,
@@ -252,7 +262,7 @@ def _time_page(
     budget_seconds: float,
 ) -> Measure:
     """`page` requested `warmup` times, then timed `repeat` times (fewer when it is slow); the
-    statements of each request are counted through `counter`, which the engine's events fill."""
+    statements of each request are counted through `counter` (`counting_statements`)."""
     measure = Measure(page.label, page.role, url)
     counter["slowest"] = (0.0, "")
     spent = 0.0

@@ -7,12 +7,12 @@ Imported through the real importer (the same CSV files a mutual would send) and 
 import io
 from datetime import date, timedelta
 
+from flask import current_app
+
 from portal import clock
 from portal.identification.importer import import_register
 from portal.identification.screening import screen
 from portal.identification.synthetic import FixedMember, generate
-
-DEMO_REGISTER_MEMBERS = 2000
 
 
 def _years_ago(today: date, years: float) -> date:
@@ -58,7 +58,7 @@ def demo_members(today: date) -> list[FixedMember]:
 def load_register_demo() -> None:
     today = clock.now().date()
     register = generate(
-        DEMO_REGISTER_MEMBERS,
+        current_app.config["DEMO_REGISTER_MEMBERS"],
         today=today,
         seed=2026,
         planted_high=10,

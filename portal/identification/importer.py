@@ -87,7 +87,8 @@ UNKNOWN_ERROR = _l("Line %(line)d, column %(column)s: the value is refused.")
 
 
 def error_message(error: dict) -> str:
-    """The reason for one of a refused import's errors, in the current language."""
+    """The reason for one of a refused import's errors, in the current language (the request's,
+    or `force_locale`'s outside a request)."""
     template = MESSAGES.get(error["code"], UNKNOWN_ERROR)
     return str(template) % {
         "line": error.get("line") or 0,
@@ -305,8 +306,8 @@ class _Staging:
             for table in self.TABLES:
                 self._sql(f"ANALYZE {table}")
         for file, key in (("members", "member_number"), ("matters", "matter_number")):
-            if file not in self.positions:
-                continue
+            if key not in self.positions.get(file, {}):
+                continue  # the file was not given, or its header was refused
             self._sql(
                 f"INSERT INTO import_errors "
                 f"(file_order, line, position, file, column_name, code, value) "
@@ -318,7 +319,7 @@ class _Staging:
                 file=file,
                 key=key,
             )
-        if "matters" in self.positions:
+        if "member_number" in self.positions.get("matters", {}):
             self._sql(
                 "INSERT INTO import_errors "
                 "(file_order, line, position, file, column_name, code, value) "

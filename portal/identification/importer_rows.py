@@ -247,7 +247,7 @@ class FileReader:
             newline="",
         )
         try:
-            yield from self._read(csv.reader(text))
+            yield from self._read(csv.reader(text, strict=True))
         finally:
             text.detach()
 

@@ -89,7 +89,10 @@ def _profile_page(member_id: int, status: int = 200, **forms):
     profile = profile_of(member, run)
     group = run.peer_groups.get(str(member.type_of_work_id), {})
     refer_form = forms.get("refer_form") or ReferForm(
-        formdata=None, reason=explain.referral_reason(profile), lead_advisor_id=current_user.id
+        formdata=None,
+        prefix="refer",
+        reason=explain.referral_reason(profile),
+        lead_advisor_id=current_user.id,
     )
     refer_form.lead_advisor_id.choices = [SelectChoice(a.id, a.name) for a in staff_choices()]
     record("register_member.viewed", object_type="register_member", object_id=member.id)
@@ -106,8 +109,8 @@ def _profile_page(member_id: int, status: int = 200, **forms):
                 group.get("expected_max", 0.0),
             ),
             refer_form=refer_form,
-            watch_form=forms.get("watch_form") or WatchForm(formdata=None),
-            not_now_form=forms.get("not_now_form") or NotNowForm(formdata=None),
+            watch_form=forms.get("watch_form") or WatchForm(formdata=None, prefix="watch"),
+            not_now_form=forms.get("not_now_form") or NotNowForm(formdata=None, prefix="not_now"),
         ),
         status,
     )
@@ -128,7 +131,7 @@ def _decided(message: str):
 @bp.route("/members/<int:member_id>/refer", methods=["POST"])
 @access(Access.STAFF)
 def refer(member_id: int):
-    form = ReferForm()
+    form = ReferForm(prefix="refer")
     advisors = staff_choices()
     form.lead_advisor_id.choices = [SelectChoice(a.id, a.name) for a in advisors]
     if form.validate_on_submit():
@@ -152,7 +155,7 @@ def refer(member_id: int):
 @bp.route("/members/<int:member_id>/watch", methods=["POST"])
 @access(Access.STAFF)
 def watch(member_id: int):
-    form = WatchForm()
+    form = WatchForm(prefix="watch")
     if form.validate_on_submit():
         profile = profile_of(register_member_or_404(member_id), latest_run() or abort(404))
         decisions.watch(
@@ -165,7 +168,7 @@ def watch(member_id: int):
 @bp.route("/members/<int:member_id>/not-now", methods=["POST"])
 @access(Access.STAFF)
 def not_now(member_id: int):
-    form = NotNowForm()
+    form = NotNowForm(prefix="not_now")
     if form.validate_on_submit():
         profile = profile_of(register_member_or_404(member_id), latest_run() or abort(404))
         decisions.not_now(profile, by=current_user, reason=form.reason.data)

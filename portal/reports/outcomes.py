@@ -202,13 +202,12 @@ def _later(a, b):
 def _anchors(as_of: datetime):
     """The two groups' members and their anchor dates, as one CTE of (cohort, member_id, anchor)."""
     cutoff = datetime.combine(years_before(as_of.date(), MIN_YEARS_ACTIVE), as_of.timetz())
-    first_active = (
-        select(PlanVersion.case_id, func.min(PlanVersion.activated_at).label("activated_at"))
-        .where(PlanVersion.activated_at.is_not(None))
-        .group_by(PlanVersion.case_id)
-        .subquery("first_active")
+    # A plan first active by the cutoff is one with a version activated by then.
+    active_long_enough = exists().where(
+        PlanVersion.case_id == ScreeningDecision.case_id,
+        PlanVersion.activated_at <= cutoff,
     )
-    decision = ScreeningDecision
+    decision = ScreeningDecision  # shorter lines
     ranked = (
         select(
             decision.member_id,
@@ -218,8 +217,11 @@ def _anchors(as_of: datetime):
             .over(partition_by=decision.member_id, order_by=(decision.decided_at, decision.id))
             .label("position"),
         )
-        .join(first_active, first_active.c.case_id == decision.case_id)
-        .where(decision.decision == Decision.REFER, first_active.c.activated_at <= cutoff)
+        .where(
+            decision.decision == Decision.REFER,
+            decision.case_id.is_not(None),
+            active_long_enough,
+        )
         .subquery("ranked")
     )
     referred = (

@@ -69,6 +69,12 @@ LARGE_TABLES = {
     "plan_inputs",
     "plan_versions",
     "recovery_codes",
+    "register_imports",
+    "register_matters",
+    "register_members",
+    "screening_decisions",
+    "screening_results",
+    "screening_runs",
     "stored_files",
     "totp_credentials",
     "user_sessions",
@@ -83,6 +89,7 @@ SMALL_TABLES = {
     "canned_replies": "the team's saved replies: a few dozen",
     "alembic_version": "one row",
     "report_snapshots": "one row per report period viewed in the last REPORT_MAX_AGE_MINUTES",
+    "types_of_work": "the managed list of peer groups: a few dozen",
 }
 
 PAGES_PER_ENDPOINT = 3
@@ -114,6 +121,8 @@ MAIN_PAGES = {
         "messaging.show",
         "activities.queue",
         "checkins.staff_list",
+        "identification.queue",
+        "identification.member",
     },
     "admin": {
         "admin.users",

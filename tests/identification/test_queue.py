@@ -85,7 +85,10 @@ def test_refer_creates_the_case_with_figures_from_the_register(client, login, ma
     assert "matters in the last 10 years against" in page  # the reason, prefilled
     response = client.post(
         f"/identification/members/{top_id}/refer",
-        data={"reason": "High and rising; see the figures.", "lead_advisor_id": staff.id},
+        data={
+            "refer-reason": "High and rising; see the figures.",
+            "refer-lead_advisor_id": staff.id,
+        },
     )
     assert response.status_code == 302
     case = db.session.scalars(select(Case)).one()
@@ -113,7 +116,9 @@ def test_refer_creates_the_case_with_figures_from_the_register(client, login, ma
 def test_not_now_needs_a_real_reason(client, login, make_staff, screened, blank):
     _, _, top_id = screened
     login(make_staff())
-    response = client.post(f"/identification/members/{top_id}/not-now", data={"reason": blank})
+    response = client.post(
+        f"/identification/members/{top_id}/not-now", data={"not_now-reason": blank}
+    )
     assert response.status_code == 400
     assert "spaces or invisible characters are not one" in response.text
     assert db.session.scalar(select(ScreeningDecision.id)) is None
@@ -127,7 +132,9 @@ def test_a_decided_member_comes_back_only_with_a_new_matter(
     login(staff)
     url = f"/identification/members/{top_id}"
     link = f'href="{url}"'
-    response = client.post(f"{url}/not-now", data={"reason": "Matters already reviewed in 2025."})
+    response = client.post(
+        f"{url}/not-now", data={"not_now-reason": "Matters already reviewed in 2025."}
+    )
     assert response.status_code == 302
     assert link not in client.get("/identification/").text
     frozen_clock.advance(days=1)
@@ -147,13 +154,13 @@ def test_watch_hides_the_member_until_the_review_date(
     url = f"/identification/members/{top_id}"
     link = f'href="{url}"'
     today = clock.now().date()
-    past = client.post(f"{url}/watch", data={"reason": "Wait", "review_on": str(today)})
+    past = client.post(f"{url}/watch", data={"watch-reason": "Wait", "watch-review_on": str(today)})
     assert past.status_code == 400 and "Choose a date after today." in past.text
     review_on = today + timedelta(days=30)
     assert (
         client.post(
             f"{url}/watch",
-            data={"reason": "Recent matter under review", "review_on": str(review_on)},
+            data={"watch-reason": "Recent matter under review", "watch-review_on": str(review_on)},
         ).status_code
         == 302
     )

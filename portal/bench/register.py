@@ -1,14 +1,12 @@
 """`flask bench register`: the identification feature at a national mutual's size.
 
 A synthetic register (`portal.identification.synthetic`, its rates scaled to about ten matters a
-member) is written to two CSV files and imported by `flask identify import` in a process of its
-own, twice: the second import must find nothing new. The register is then screened in a process
-of its own too, so that each step's wall time and peak memory (the child's maximum resident set,
-from wait4) are its own and not the benchmark's. Last, the screening queue and the top-ranked
-member's profile are requested through the test client by a signed-in advisor, as `bench pages`
-does.
-
-    python -m portal.bench.register     # the screening child, without `flask identify screen`
+member) is written to two CSV files and imported by `flask identify import` (which screens the
+register once imported) in a process of its own, twice: the second import must find nothing new.
+The register is then screened by `flask identify screen`, in a process of its own too, so that
+each step's wall time and peak memory (the child's maximum resident set: see peak_rss.py) are its
+own and not the benchmark's. Last, the screening queue and the top-ranked member's profile are
+requested through the test client by a signed-in advisor, as `bench pages` does.
 """
 
 from __future__ import annotations
@@ -35,11 +33,16 @@ from portal import clock
 from portal.auth.models import Role
 from portal.auth.services import create_user, find_user_by_email
 from portal.bench.dataset import BENCH_PASSWORD, STAFF_EMAIL
-from portal.bench.pages import Measure, Page, counting_statements, sign_in, time_page
+from portal.bench.pages import (
+    Measure,
+    Page,
+    counting_statements,
+    sign_in,
+    slowest_statements,
+    time_page,
+)
 from portal.extensions import db
-from portal.identification.cli import identify_cli
 from portal.identification.models import ScreeningResult, ScreeningRun
-from portal.identification.screening import screen
 from portal.identification.synthetic import BASE_RATES, MATTER_COLUMNS, MEMBER_COLUMNS, generate
 from portal.twofactor.services import enable_with_known_secret
 
@@ -136,10 +139,19 @@ def run_child(arguments: list[str], env: dict[str, str]) -> tuple[float, float, 
         return seconds, int(peak_file.read_text()) / 1024, output  # KiB on Linux
 
 
+def _latest_run(app: Flask) -> ScreeningRun | None:
+    with app.app_context():
+        run = db.session.scalar(sa.select(ScreeningRun).order_by(ScreeningRun.id.desc()))
+        return run
+
+
 def import_step(
-    label: str, members: Path, matters: Path, env: dict[str, str]
+    app: Flask, label: str, members: Path, matters: Path, env: dict[str, str]
 ) -> tuple[Step, dict[str, tuple[int, int, int]]]:
-    """One `flask identify import` of both files, with what it says it found in each."""
+    """One `flask identify import` of both files, with what it says it found in each. The
+    command screens the register once it is imported: its time and memory are the step's, and
+    the outcome says how long that screening took."""
+    before = _latest_run(app)
     seconds, peak, output = run_child(
         ["-m", "flask", "--app", "wsgi", "identify", "import",
          "--members", str(members), "--matters", str(matters)],
@@ -155,17 +167,14 @@ def import_step(
         f"{file} {new:,} new, {changed:,} changed, {same:,} unchanged"
         for file, (new, changed, same) in counts.items()
     )
+    after = _latest_run(app)
+    if after is not None and (before is None or after.id != before.id):
+        outcome += f"; then screened in {after.duration_ms / 1000:.1f} s of it"
     return Step(label, outcome, seconds, peak), counts
 
 
-def _screening_arguments() -> list[str]:
-    if "screen" in identify_cli.commands:
-        return ["-m", "flask", "--app", "wsgi", "identify", "screen"]
-    return ["-m", "portal.bench.register"]
-
-
 def screen_step(env: dict[str, str]) -> Step:
-    seconds, peak, _output = run_child(_screening_arguments(), env)
+    seconds, peak, _output = run_child(["-m", "flask", "--app", "wsgi", "identify", "screen"], env)
     return Step("screening", "", seconds, peak, f"< {SCREEN_SECONDS_TARGET} s")
 
 
@@ -182,8 +191,8 @@ def _staff_account() -> None:
 
 def latest_screening(app: Flask) -> tuple[str, int | None]:
     """What the latest run flagged, and its top-ranked member."""
+    run = _latest_run(app)
     with app.app_context():
-        run = db.session.scalar(sa.select(ScreeningRun).order_by(ScreeningRun.id.desc()))
         top = db.session.scalar(
             sa.select(ScreeningResult.member_id)
             .where(ScreeningResult.run_id == run.id)
@@ -253,12 +262,14 @@ def run_register_bench(
             )
         )
         echo("importing")
-        first, _ = import_step("import", members_path, matters_path, env)
+        first, _ = import_step(app, "import", members_path, matters_path, env)
         first.target = f"< {IMPORT_SECONDS_TARGET} s, < {IMPORT_MB_TARGET} MB"
         first.passed = first.seconds < IMPORT_SECONDS_TARGET and first.peak_mb < IMPORT_MB_TARGET
         steps.append(first)
         echo("importing the same files again")
-        again, counts = import_step("import again (same files)", members_path, matters_path, env)
+        again, counts = import_step(
+            app, "import again (same files)", members_path, matters_path, env
+        )
         again.target = "0 new, 0 changed"
         again.passed = all(new == changed == 0 for new, changed, _same in counts.values())
         steps.append(again)
@@ -303,18 +314,7 @@ def register_table(steps: list[Step], measures: list[Measure], backend: str) -> 
             f"| {len(m.times_ms)} | {_verdict(m.steady)} "
             f"| {_verdict(m.percentile(95) < P95_TARGET_MS)} |"
         )
+    slowest = slowest_statements(measures, over_ms=P95_TARGET_MS)
+    if slowest:
+        lines += ["", "The slowest statement of each page over the target:", "", slowest]
     return "\n".join(lines)
-
-
-def _screen_here() -> None:
-    """The screening child: today's screening of the register, committed."""
-    from wsgi import app
-
-    with app.app_context():
-        run = screen(clock.now().date(), by=None, trigger="bench")
-        db.session.commit()
-        print(f"screening run {run.id}: {run.flagged_count} of {run.member_count} flagged")
-
-
-if __name__ == "__main__":
-    _screen_here()

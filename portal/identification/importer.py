@@ -61,6 +61,13 @@ MESSAGES = {
     "member_number": _l(
         "Line %(line)d, column %(column)s: a member number has only letters, digits and hyphens."
     ),
+    "matter_number": _l(
+        "Line %(line)d, column %(column)s: a matter number has only letters, digits and . _ / -."
+    ),
+    "factors": _l(
+        "Line %(line)d, column %(column)s: factors are codes of letters, digits, _ and -, "
+        "separated by ;."
+    ),
     "unknown_member": _l(
         "Line %(line)d, column %(column)s: member %(value)s is neither in the members file nor "
         "in the register."

@@ -36,6 +36,8 @@ VALUE_SHOWN = 60  # characters of a refused value kept with its error
 STAGED_AS = {"type_of_work": "type_of_work_id"}
 
 _MEMBER_NUMBER = re.compile(r"[A-Z0-9-]+")
+_MATTER_NUMBER = re.compile(r"[A-Za-z0-9._/-]+")
+_CODE = re.compile(r"[A-Za-z0-9_-]+")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # Undecodable bytes arrive as lone surrogates (errors="surrogateescape"), so a bad byte is
 # reported at its own line and column instead of stopping the file where the decoder was.
@@ -163,8 +165,21 @@ _factors_text = _text("factors", required=False)
 
 
 def parse_factors(raw: str) -> str:
-    codes = (code.strip() for code in raw.split(";"))
-    return _factors_text(";".join(code for code in codes if code))
+    codes = [code.strip() for code in raw.split(";") if code.strip()]
+    if not all(_CODE.fullmatch(code) for code in codes):
+        raise Invalid("factors")
+    return _factors_text(";".join(codes))
+
+
+_matter_number_text = _text("matter_number")
+
+
+def parse_matter_number(raw: str) -> str:
+    """The mutual's own identifier: letters, digits and . _ / - (it is shown on profiles)."""
+    value = _matter_number_text(raw)
+    if not _MATTER_NUMBER.fullmatch(value):
+        raise Invalid("matter_number")
+    return value
 
 
 def members_spec(*, today: date, types_of_work: dict[str, int]) -> FileSpec:
@@ -189,7 +204,7 @@ def matters_spec(*, today: date) -> FileSpec:
         name="matters",
         key="matter_number",
         parsers={
-            "matter_number": _text("matter_number"),
+            "matter_number": parse_matter_number,
             "kind": _choice({k.value: k.value for k in MatterKind}, "kind", str.lower),
             "member_number": parse_member_number,
             "opened_on": _date(today),

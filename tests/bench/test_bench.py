@@ -7,9 +7,8 @@ import pytest
 
 from portal.bench.loadtest import parse_wrk
 from portal.bench.pages import PAGES
-from portal.cases.models import Case, TypeOfWork
+from portal.cases.models import Case
 from portal.extensions import db
-from portal.identification.synthetic import BASE_RATES
 from portal.messaging.models import Message
 
 
@@ -46,18 +45,6 @@ def test_tiny_load_then_every_page_reports_its_queries(app):
     assert "Send a message (SMTP hanging)" in result.output
 
 
-@pytest.fixture
-def synthetic_types_of_work(app):
-    """The synthetic register's types of work: the migration seeds them, but PostgreSQL's tables
-    are emptied between tests."""
-    known = set(db.session.scalars(db.select(TypeOfWork.code)))
-    for code in BASE_RATES.keys() - known:
-        name = code.replace("_", " ").capitalize()
-        db.session.add(TypeOfWork(code=code, name_en=name, name_fr=name))
-    db.session.commit()
-
-
-@pytest.mark.usefixtures("synthetic_types_of_work")
 def test_a_tiny_register_is_imported_twice_screened_and_its_pages_timed(app, tmp_path):
     result = app.test_cli_runner().invoke(
         args=["bench", "register", "--members", "300", "--repeat", "2", "--markdown", tmp_path]
@@ -67,7 +54,7 @@ def test_a_tiny_register_is_imported_twice_screened_and_its_pages_timed(app, tmp
     assert "| import | members 300 new, 0 changed, 0 unchanged; matters " in report
     assert re.search(
         r"\| import again \(same files\) \| members 0 new, 0 changed, 300 unchanged; "
-        r"matters 0 new, 0 changed, [\d,]+ unchanged \| [\d.]+ \| [\d,]+ "
+        r"matters 0 new, 0 changed, [\d,]+ unchanged[^|]* \| [\d.]+ \| [\d,]+ "
         r"\| 0 new, 0 changed \| pass \|",
         report,
     )

@@ -55,3 +55,25 @@ def load_register(register: Register) -> dict[str, int]:
         )
     db.session.commit()
     return ids
+
+
+def routing_objects() -> dict:
+    """A small screened register and an import, for the route walks (tests/security)."""
+    from portal.identification.importer import import_register
+    from portal.identification.screening import screen
+    from portal.identification.synthetic import generate
+
+    today = clock.now().date()
+    ids = load_register(generate(60, today=today, planted_high=2, seed=1))
+    screen(today, by=None, trigger="manual")
+    refused = import_register(
+        members=None,
+        matters=None,
+        members_name=None,
+        matters_name=None,
+        by=None,
+        source="cli",
+        today=today,
+    )
+    db.session.commit()
+    return {"member_id": min(ids.values()), "import_id": refused.id}

@@ -12,6 +12,7 @@ from portal.outbox.services import queue_email
 from portal.plan import services as plan_services
 from tests.activities.helpers import routing_objects as activity_routing_objects
 from tests.checkins.helpers import routing_objects as check_in_routing_objects
+from tests.identification.helpers import routing_objects as register_routing_objects
 from tests.messaging.helpers import routing_objects
 
 ROLES = ("member", "other_member", "staff", "staff_not_on_case", "admin")
@@ -26,6 +27,8 @@ OBJECT_PARAMETERS = (
     "entry_id",
     "email_id",
     "check_in_id",
+    "member_id",
+    "import_id",
 )
 # Conversations and attachments of another case answer 404 (as if they did not exist) to the
 # other member and to staff not on the case.
@@ -62,6 +65,7 @@ def sample_objects(make_member, make_staff, make_admin, make_case, upload_dir) -
     objects.update(routing_objects(case, member, staff, admin, upload_dir))
     objects.update(activity_routing_objects(case, staff))
     objects.update(check_in_routing_objects(case, staff))
+    objects.update(register_routing_objects())
     email = queue_email(member, "notification", link="http://portal.test/")
     db.session.commit()
     objects["email_id"] = email.id

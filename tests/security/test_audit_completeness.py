@@ -482,6 +482,7 @@ NOT_AUDITED: dict[str, str] = {
     "reports.refresh_report": "computes the same aggregate figures again; shows nothing",
     "twofactor.settings": "the user's own two-step settings page",
     "privacy.index": "the page offering the member's archive; the download is audited",
+    "identification.queue": "the screening queue's list; opening a member's profile is audited",
 }
 # Routes proven by their own feature tests, which need state a walk cannot reach by a plain
 # request (a TOTP code of a fresh secret, a link from an email).
@@ -491,6 +492,14 @@ WALKED_ELSEWHERE: dict[str, str] = {
     "twofactor.renew_recovery_codes": "tests/twofactor",
     "twofactor.turn_off": "tests/twofactor",
     "auth.confirm_email_change": "tests/auth",
+    # They need an imported, screened register; their tests check each audit event.
+    "identification.member": "tests/identification (register_member.viewed)",
+    "identification.refer": "tests/identification (screening.refer, case.referred)",
+    "identification.watch": "tests/identification (screening.watch)",
+    "identification.not_now": "tests/identification (screening.not_now)",
+    "identification.screen_now": "tests/identification (screening.run)",
+    "identification.import_files": "tests/identification (register.imported or refused)",
+    "identification.import_result": "tests/identification: counts and row errors, no member data",
 }
 # GET pages of these routes are forms with nothing sensitive on them; their POST is audited.
 FORM_PAGES = {

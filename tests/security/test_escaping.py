@@ -42,7 +42,7 @@ PAYLOAD = "<script>alert(\"x\")</script><img src=x onerror=alert(1)>\"'&{{7*7}}=
 # Each column's payload starts with one of these, so that every CSV column meets a formula start.
 STARTS = ("=", "+", "-", "@")
 # The payload as stored in column n ends with its tag, to tell where a shown payload came from.
-TAG = re.compile(r"#c(\d\d)#")
+TAG = re.compile(r"#c(\d\d+)#")
 APPEND_ONLY = {"audit_events"}
 # Every row holds the same payload: a few pages of each kind, per account, are enough.
 PAGES_PER_ENDPOINT = 2
@@ -95,6 +95,11 @@ FREE_TEXT = {
     "user_sessions.ip_address",
     "user_sessions.user_agent",  # a request header
     "outbox_emails.last_error",  # the mail relay's words
+    "register_members.name",  # the register's files come from outside the portal
+    "register_imports.members_filename",
+    "register_imports.matters_filename",
+    "screening_decisions.reason",
+    "assessment_versions.figures_notes",
 }
 # Text columns that are not free text, and why.
 NOT_FREE_TEXT = {
@@ -143,11 +148,29 @@ NOT_FREE_TEXT = {
     "outbox_emails.calendar_ics": "rendered by the portal (checked in the emails below)",
     "outbox_emails.message_id": "generated",
     "report_snapshots.period_key": "built from the period's dates",
+    "assessment_versions.figures_source": "set by the portal",
+    "register_members.member_number": "letters, digits and hyphens, validated at import",
+    "register_members.email": "an address, validated at import",
+    "register_members.language": "one of the portal's languages, validated at import",
+    "register_members.province": "one of the provinces, validated at import",
+    "register_matters.matter_number": "letters, digits and . _ / -, validated at import",
+    "register_matters.factors": "codes of letters, digits, _ and -, validated at import",
+    "register_imports.members_sha256": "a hash",
+    "register_imports.matters_sha256": "a hash",
+    "register_imports.source": "set by the portal",
+    "screening_runs.trigger": "set by the portal",
+    "types_of_work.code": "the managed list, seeded by migration",
+    "types_of_work.name_en": "the managed list, seeded by migration",
+    "types_of_work.name_fr": "the managed list, seeded by migration",
 }
 # Free text no page, file or email shows, and why.
 NOT_SHOWN = {
     "user_sessions.ip_address": "kept for investigations, shown nowhere",
     "user_sessions.user_agent": "kept for investigations, shown nowhere",
+    "assessment_versions.figures_notes": (
+        "shown on the staff page of a draft computed from the register; the demo has none open"
+    ),
+    "screening_decisions.reason": "shown on a register member's profile; the demo decides none",
 }
 
 # Who crawls, from where: members (one French, one with a closed case), the staff on their cases,

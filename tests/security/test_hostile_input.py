@@ -251,7 +251,7 @@ def _accounts(app) -> list[tuple[str | None, list[str], list[Form]]]:
         ("member2@example.org", ["/"], []),
         ("member2@example.org", ["/login/code"], []),  # stops at the code step
         ("advisor@example.org", ["/", "/cases/?stage=closed"], [complete, outcome, resend]),
-        ("advisor2@example.org", ["/", "/cases/find?q=Dr"], []),
+        ("advisor2@example.org", ["/", "/cases/find?q=Dr", "/identification/"], []),
         ("admin@example.org", ["/"], [retry]),
     ]
 

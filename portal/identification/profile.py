@@ -127,7 +127,7 @@ def profile_of(member: RegisterMember, run: ScreeningRun) -> Profile:
                 .order_by(Matter.opened_on.desc())
             )
         ),
-        in_program=bool(db.session.scalar(select(in_program()))),
+        in_program=bool(db.session.scalar(select(in_program(member.member_number)))),
         decisions=list(
             db.session.scalars(
                 select(ScreeningDecision)

@@ -30,10 +30,11 @@ class QueueFilters:
     flag: str | None = None
 
 
-def in_program(member=RegisterMember):
-    """The register member has an open case (matched by member number)."""
+def in_program(member_number=RegisterMember.member_number):
+    """The register member (by number: a column in a query, or one member's number) has an
+    open case."""
     return exists().where(
-        MemberProfile.member_number == member.member_number,
+        MemberProfile.member_number == member_number,
         Case.member_id == MemberProfile.user_id,
         Case.stage != Stage.CLOSED,
     )

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from portal import clock
 from portal.assessment.models import AssessmentVersion
 from portal.audit.models import AuditEvent
-from portal.cases.models import Case
+from portal.cases.models import Case, MemberProfile
 from portal.extensions import db
 from portal.identification.models import (
     Decision,
@@ -219,3 +219,19 @@ def test_types_of_work_are_a_managed_list(app):
         assert types[0].label == sorted(t.name_fr for t in types)[0]
     assert type_of_work_named("Médecine familiale").code == "family_medicine"
     assert type_of_work_named("EMERGENCY_MEDICINE").code == "emergency_medicine"
+
+
+def test_only_a_member_with_an_open_case_is_in_the_program(
+    client, login, make_staff, make_case, screened
+):
+    _, ids, top_id = screened
+    case = make_case()
+    in_program = next(i for i in ids.values() if i != top_id)
+    case.member.name = "Dr. In Program"
+    profile = db.session.get(MemberProfile, case.member_id)
+    profile.member_number = db.session.get(RegisterMember, in_program).member_number
+    db.session.commit()
+    login(make_staff())
+    assert "Refer to the program" in client.get(f"/identification/members/{top_id}").text
+    page = client.get(f"/identification/members/{in_program}").text
+    assert "This member is in the program" in page and "Refer to the program" not in page

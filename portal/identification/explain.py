@@ -34,7 +34,7 @@ def flags(profile: Profile) -> list[tuple[str, str]]:
     if profile.limit:
         found.append(
             (
-                _("Above the %(level)s%% limit", level=profile.limit),
+                _("Above the %(level)s%% limit", level=format_decimal(float(profile.limit))),
                 _(
                     "%(observed)d matters against %(expected)s expected: chance alone would give "
                     "this many %(odds)s. It marks the member on the funnel plot; it does not say "

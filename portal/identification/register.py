@@ -133,11 +133,15 @@ def count_register(dates: ReferenceDates, member_id: int | None = None) -> Count
         recent=np.zeros(len(ids), np.int64),
         following={"train": np.zeros(len(ids), np.int64), "test": np.zeros(len(ids), np.int64)},
     )
-    for row in db.session.execute(matters_query).mappings():
+    # Streamed in chunks (a server-side cursor on PostgreSQL): one member's row at a time, never
+    # the whole grouped result in memory.
+    names = list(dates.all)
+    rows = db.session.execute(matters_query.execution_options(yield_per=10_000)).mappings()
+    for row in rows:
         at = np.searchsorted(ids, row["member_id"])
         if at >= len(ids) or ids[at] != row["member_id"]:
             continue  # joined after the screening date
-        for name in dates.all:
+        for name in names:
             counts.by_kind[name][at] = [row[f"{name}_{kind}"] for kind in KINDS]
             if row[name] is not None:
                 counts.last_matter[name][at] = np.datetime64(row[name], "D")
